@@ -1,0 +1,109 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from customers import services
+from customers.models import Contact, Customer
+from customers.phone import digits_for_partial_match
+from supportdesk.api import request_data
+
+MIN_LOOKUP_DIGITS = 3
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "role", "phone", "phone_e164", "email", "active"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    contacts = ContactSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "customer_number",
+            "name",
+            "street",
+            "postal_code",
+            "city",
+            "phone",
+            "phone_e164",
+            "alt_phone",
+            "alt_phone_e164",
+            "email",
+            "notes",
+            "active",
+            "contacts",
+            "created_at",
+            "updated_at",
+        ]
+
+
+def matching_phone(queryset, name, value):
+    """Caller lookup: any common spelling of a number finds the customer or one of its contacts."""
+    digits = digits_for_partial_match(value)
+    if len(digits) < MIN_LOOKUP_DIGITS:
+        return queryset.none()
+    return queryset.filter(
+        Q(phone_e164__contains=digits)
+        | Q(alt_phone_e164__contains=digits)
+        | Q(contacts__phone_e164__contains=digits)
+    ).distinct()
+
+
+def matching_text(queryset, name, value):
+    return queryset.filter(
+        Q(name__icontains=value)
+        | Q(customer_number__icontains=value)
+        | Q(city__icontains=value)
+        | Q(contacts__name__icontains=value)
+    ).distinct()
+
+
+class CustomerFilter(django_filters.FilterSet):
+    phone = django_filters.CharFilter(method=matching_phone, label=_("Telefonnummer"), max_length=40)
+    q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
+    active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Customer
+        fields = ["phone", "q", "active"]
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Customer.objects.prefetch_related("contacts").order_by("name", "pk")
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        customer = services.customer_create(by=request.user, data=request_data(request))
+        return Response(self.get_serializer(customer).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        customer = self.get_object()
+        customer = services.customer_update(
+            customer_id=customer.pk, by=request.user, data=request_data(request)
+        )
+        return Response(self.get_serializer(customer).data)
+
+    @action(detail=True, methods=["get", "post"], serializer_class=ContactSerializer)
+    def contacts(self, request, pk=None):
+        customer = self.get_object()
+        if request.method == "GET":
+            return Response(ContactSerializer(customer.contacts.all(), many=True).data)
+        contact = services.contact_create(
+            customer_id=customer.pk, by=request.user, data=request_data(request)
+        )
+        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)

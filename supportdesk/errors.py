@@ -1,0 +1,22 @@
+"""Errors a service raises for a person to read; the API and the pages map them (R14)."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Conflict(Exception):
+    """The state of the object forbids the action (R1–R3, R6): HTTP 409."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidData(Exception):
+    """The submitted data failed validation (R4): HTTP 400 with the form's field errors."""
+
+    def __init__(self, form):
+        super().__init__(form.errors.as_text())
+        self.form = form
+
+
+STALE = _("Der Vorgang wurde inzwischen von jemand anderem geändert. Bitte neu laden und erneut versuchen.")

@@ -1,0 +1,66 @@
+"""Form fields that refuse wrong types instead of coercing them (JSON bodies reach the same forms)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class StrictMixin:
+    def to_python(self, value):
+        if isinstance(value, (dict, list)):
+            raise ValidationError(_("Ein einzelner Wert wird erwartet."), code="invalid")
+        return super().to_python(value)
+
+
+class TextField(StrictMixin, forms.CharField):
+    def to_python(self, value):
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(_("Text wird erwartet."), code="invalid")
+        return super().to_python(value)
+
+
+class LongTextField(TextField):
+    """Descriptions and notes: up to 20,000 characters (DESIGN §7)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20000)
+        kwargs.setdefault("widget", forms.Textarea)
+        super().__init__(**kwargs)
+
+
+class ChoiceField(StrictMixin, forms.ChoiceField):
+    pass
+
+
+class DateField(StrictMixin, forms.DateField):
+    pass
+
+
+class BooleanField(StrictMixin, forms.NullBooleanField):
+    """true/false (also "true"/"false", 1/0); anything else is an error, not a silent True."""
+
+    def __init__(self, *, required=True, **kwargs):
+        # An explicit yes/no: a missing answer is an error, never a silent "no".
+        self.value_required = required
+        kwargs.setdefault("widget", forms.RadioSelect(choices=[("true", _("ja")), ("false", _("nein"))]))
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in (True, "true", "True", "1", 1, "on"):
+            return True
+        if value in (False, "false", "False", "0", 0, "off"):
+            return False
+        raise ValidationError(_("Ja oder nein (true/false) wird erwartet."), code="invalid")
+
+    def validate(self, value):
+        if value is None and self.value_required:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+class ModelChoiceField(StrictMixin, forms.ModelChoiceField):
+    def to_python(self, value):
+        if isinstance(value, bool):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)

@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views import defaults
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from customers.api import CustomerViewSet
+from tickets.api import TicketViewSet
+from vendor.api import ProgramRequestViewSet
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet)
+router.register("tickets", TicketViewSet)
+router.register("program-requests", ProgramRequestViewSet)
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]
+
+
+def _json_or_page(status, message, page):
+    """Under /api/ every error is JSON (DESIGN §7); elsewhere Django's page."""
+
+    def handler(request, *args, **kwargs):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(message())}, status=status)
+        return page(request, *args, **kwargs)
+
+    return handler
+
+
+handler400 = _json_or_page(400, lambda: _("Ungültige Anfrage."), defaults.bad_request)
+handler403 = _json_or_page(403, lambda: _("Keine Berechtigung."), defaults.permission_denied)
+handler404 = _json_or_page(404, lambda: _("Nicht gefunden."), defaults.page_not_found)
+handler500 = _json_or_page(
+    500, lambda: _("Interner Fehler; der Vorfall wurde protokolliert."), defaults.server_error
+)

@@ -1,0 +1,200 @@
+"""The data each ticket action needs (DESIGN §4, R4), shared by the pages and the API."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Contact, Customer
+from supportdesk.forms import BooleanField, ChoiceField, DateField, LongTextField, ModelChoiceField, TextField
+from tickets.models import (
+    CallNote,
+    Category,
+    Channel,
+    NotificationKind,
+    ResolutionKind,
+    RiskReview,
+    State,
+    Ticket,
+)
+from vendor.forms import RealizeForm, RejectForm
+from vendor.models import ProgramRequest
+
+
+class SummaryField(TextField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=200, label=_("Betreff"), **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if "\n" in value or "\r" in value:
+            raise ValidationError(_("Der Betreff ist eine einzige Zeile."), code="multiline")
+
+
+class TicketCreateForm(forms.Form):
+    customer = ModelChoiceField(queryset=Customer.objects.filter(active=True), label=_("Kunde"))
+    contact = ModelChoiceField(queryset=Contact.objects.filter(active=True), required=False, label=_("Ansprechpartner"))
+    caller_name = TextField(max_length=200, label=_("Anrufer"))
+    caller_phone = TextField(max_length=40, required=False, label=_("Rückrufnummer"))
+    summary = SummaryField()
+    description = LongTextField(label=_("Problembeschreibung"))
+
+    def clean(self):
+        data = super().clean()
+        contact, customer = data.get("contact"), data.get("customer")
+        if contact and customer and contact.customer_id != customer.pk:
+            self.add_error("contact", _("Dieser Ansprechpartner gehört nicht zu dem gewählten Kunden."))
+        return data
+
+
+class TicketEditForm(TicketCreateForm):
+    """Facts of the call that may be corrected later; the customer stays fixed."""
+
+    customer = None
+    assignee = ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, label=_("zuständig")
+    )
+
+    def __init__(self, data=None, *, ticket, **kwargs):
+        self.ticket = ticket
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        contact = data.get("contact")
+        if contact and contact.customer_id != self.ticket.customer_id:
+            self.add_error("contact", _("Dieser Ansprechpartner gehört nicht zum Kunden des Vorgangs."))
+        return data
+
+
+class CallNoteForm(forms.Form):
+    direction = ChoiceField(choices=CallNote.Direction.choices, label=_("Richtung"))
+    text = LongTextField(label=_("Notiz"))
+
+
+class NotificationForm(forms.Form):
+    kind = ChoiceField(choices=NotificationKind.choices, label=_("Inhalt"))
+    channel = ChoiceField(choices=Channel.choices, label=_("Weg"))
+    note = LongTextField(required=False, label=_("Notiz"))
+
+
+class RiskReviewSignForm(forms.Form):
+    decision = ChoiceField(choices=RiskReview.Decision.choices, label=_("Entscheidung"))
+    comment = LongTextField(required=False, label=_("Kommentar"))
+    password = TextField(widget=forms.PasswordInput, label=_("Ihr Passwort (Unterschrift)"), strip=False)
+
+    def __init__(self, data=None, *, user, **kwargs):
+        self.user = user
+        super().__init__(data, **kwargs)
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise ValidationError(_("Das Passwort ist falsch; die Bewertung wurde nicht unterschrieben."))
+        return ""
+
+
+class TransitionForm(forms.Form):
+    def __init__(self, data=None, *, ticket, **kwargs):
+        self.ticket = ticket
+        super().__init__(data, **kwargs)
+
+
+class TriageForm(TransitionForm):
+    category = ChoiceField(choices=Category.choices, label=_("Art des Problems"))
+    risk_relevant = BooleanField(label=_("Risikorelevantes Ereignis?"))
+    risk_description = LongTextField(required=False, label=_("Beschreibung des Risikos"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("risk_relevant") and not data.get("risk_description"):
+            self.add_error("risk_description", _("Beschreiben Sie das Risiko für Patienten oder Anwender."))
+        return data
+
+
+class FixImmediatelyForm(TransitionForm):
+    resolution_kind = ChoiceField(choices=ResolutionKind.choices, label=_("Art der Lösung"))
+    solution = LongTextField(label=_("Lösung"))
+
+    def clean_resolution_kind(self):
+        kind = self.cleaned_data["resolution_kind"]
+        if kind == ResolutionKind.VENDOR_SOLUTION and self.ticket.state != State.ESCALATED:
+            raise ValidationError(_("Eine Sofortlösung von SIC gibt es erst, wenn der Vorgang bei SIC ist."))
+        return kind
+
+
+class EscalateForm(TransitionForm):
+    problem_description = LongTextField(label=_("Vollständige Problemdokumentation"))
+    vendor_contact_summary = LongTextField(label=_("Besprochen mit SIC"))
+    vendor_person = TextField(max_length=200, required=False, label=_("Ansprechpartner bei SIC"))
+    vendor_reference = TextField(max_length=100, required=False, label=_("Referenz bei SIC"))
+
+
+def validate_not_past(value):
+    if value < timezone.localdate():
+        raise ValidationError(_("Das Datum darf nicht in der Vergangenheit liegen."), code="past")
+
+
+def validate_future(value):
+    if value <= timezone.localdate():
+        raise ValidationError(_("Die nächste Wiedervorlage muss nach heute liegen."), code="not_future")
+
+
+class RegisterProgramRequestForm(TransitionForm):
+    program_request = ModelChoiceField(
+        queryset=ProgramRequest.objects.filter(state=ProgramRequest.State.OPEN),
+        required=False,
+        label=_("bestehender Programmwunsch"),
+    )
+    kind = ChoiceField(choices=ProgramRequest.Kind.choices, required=False, label=_("Art"))
+    vendor_reference = TextField(max_length=100, required=False, label=_("Referenz bei SIC"))
+    follow_up_date = DateField(validators=[validate_not_past], label=_("Wiedervorlage"))
+    planned_release = TextField(max_length=50, required=False, label=_("geplante Version"))
+    planned_date = DateField(required=False, label=_("geplant für"))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("program_request") and "program_request" not in self.errors:
+            for name in ("kind", "vendor_reference"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("Pflichtfeld, wenn kein bestehender Programmwunsch gewählt ist."))
+        return data
+
+
+class FollowUpForm(TransitionForm):
+    note = LongTextField(label=_("Was SIC gesagt hat"))
+    next_follow_up_date = DateField(validators=[validate_future], label=_("nächste Wiedervorlage"))
+
+
+class TicketRejectForm(RejectForm, TransitionForm):
+    pass
+
+
+class TicketRealizeForm(RealizeForm, TransitionForm):
+    pass
+
+
+class CloseForm(TransitionForm):
+    pass
+
+
+class FlagRiskForm(TransitionForm):
+    risk_description = LongTextField(label=_("Beschreibung des Risikos"))
+
+
+class ReopenForm(TransitionForm):
+    reason = LongTextField(label=_("Grund"))
+
+
+TRANSITION_FORMS = {
+    "triage": TriageForm,
+    "fix_immediately": FixImmediatelyForm,
+    "escalate": EscalateForm,
+    "register_program_request": RegisterProgramRequestForm,
+    "follow_up": FollowUpForm,
+    "reject": TicketRejectForm,
+    "realize": TicketRealizeForm,
+    "close": CloseForm,
+    "flag_risk": FlagRiskForm,
+    "reopen": ReopenForm,
+}

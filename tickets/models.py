@@ -1,0 +1,413 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import (
+    ConcurrentTransition,
+    ConcurrentTransitionMixin,
+    FSMField,
+    transition,
+)
+
+from accounts import roles
+from audit.models import AuditedModel
+
+
+class State(models.TextChoices):
+    INTAKE = "intake", _("Gemeldet")
+    TRIAGE = "triage", _("In Prüfung")
+    IMMEDIATE_FIX = "immediate_fix", _("Sofortlösung")
+    ESCALATED = "escalated", _("Bei SIC")
+    PROGRAM_REQUEST = "program_request", _("Programmwunsch")
+    REJECTED = "rejected", _("Abgelehnt")
+    REALIZED = "realized", _("Realisiert")
+    CLOSED = "closed", _("Abgeschlossen")
+
+
+class Category(models.TextChoices):
+    SOFTWARE = "software", _("Programmierung")
+    TECHNICAL = "technical", _("Technik")
+    QUESTION = "question", _("Fragestellung")
+
+
+class Priority(models.TextChoices):
+    HIGH = "high", _("hoch")
+    NORMAL = "normal", _("normal")
+
+
+class ResolutionKind(models.TextChoices):
+    USER_ERROR = "user_error", _("Anwenderfehler")
+    CONFIGURATION_ERROR = "configuration_error", _("Konfigurationsfehler")
+    KNOWN_WORKAROUND = "known_workaround", _("bekannter Workaround")
+    QUESTION_ANSWERED = "question_answered", _("Frage beantwortet")
+    VENDOR_SOLUTION = "vendor_solution", _("Sofortlösung von SIC")
+
+
+class NotificationKind(models.TextChoices):
+    CALLBACK_PROMISED = "callback_promised", _("Rückmeldung zugesagt")
+    FORWARDED = "forwarded", _("an SIC-Entwicklung weitergeleitet")
+    SOLUTION = "solution", _("Lösung mitgeteilt")
+    REJECTION_EXPLAINED = "rejection_explained", _("Ablehnung begründet")
+    REALIZED = "realized", _("Realisierung mitgeteilt")
+    OTHER = "other", _("Sonstiges")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Telefon")
+    EMAIL = "email", _("E-Mail")
+    LETTER = "letter", _("Brief")
+    IN_PERSON = "in_person", _("persönlich")
+
+
+# R2: the notification that must have been made in the current state before closing.
+NOTIFICATION_REQUIRED_TO_CLOSE = {
+    State.IMMEDIATE_FIX: NotificationKind.SOLUTION,
+    State.REJECTED: NotificationKind.REJECTION_EXPLAINED,
+    State.REALIZED: NotificationKind.REALIZED,
+}
+
+
+def may_work(ticket, user) -> bool:
+    return roles.can_work(user)
+
+
+def customer_informed(ticket) -> bool:
+    """R2: the fitting notification was made since the ticket entered its current state."""
+    kind = NOTIFICATION_REQUIRED_TO_CLOSE.get(ticket.state)
+    return (
+        kind is not None
+        and ticket.notifications.filter(kind=kind, created_at__gte=ticket.state_entered_at).exists()
+    )
+
+
+customer_informed.refusal = _(
+    "Der Kunde muss vor dem Abschluss informiert werden: Es fehlt eine Kundeninformation "
+    "„%(kind)s“ seit dem Statuswechsel zu „%(state)s“."
+)
+
+
+def risk_reviews_signed(ticket) -> bool:
+    """R3: no unsigned risk review on the ticket."""
+    return not ticket.risk_reviews.filter(state=RiskReview.State.PENDING).exists()
+
+
+risk_reviews_signed.refusal = _(
+    "Der Vorgang ist risikorelevant: Die Bewertung durch die Geschäftsleitung ist noch nicht unterschrieben."
+)
+
+
+class TicketNumberCounter(models.Model):
+    """The last ticket number handed out per year; locked while a ticket is created (gap-free)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Ticket(ConcurrentTransitionMixin, AuditedModel):
+    number = models.CharField(_("Nummer"), max_length=20, unique=True, editable=False)
+    state = FSMField(_("Status"), choices=State.choices, default=State.INTAKE, protected=True)
+    # When the ticket entered its current state; R2 counts notifications from here.
+    state_entered_at = models.DateTimeField(_("im Status seit"), default=timezone.now, editable=False)
+    # Bumped on every save: an edit based on an old version is refused, not silently lost (R6).
+    version = models.PositiveIntegerField(_("Version"), default=1, editable=False)
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("Kunde"),
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("Ansprechpartner"),
+    )
+    caller_name = models.CharField(_("Anrufer"), max_length=200)
+    caller_phone = models.CharField(_("Rückrufnummer"), max_length=40, blank=True)
+    summary = models.CharField(_("Betreff"), max_length=200)
+    description = models.TextField(_("Problembeschreibung"), max_length=20000)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("angenommen von"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("zuständig"),
+    )
+    category = models.CharField(_("Kategorie"), max_length=20, choices=Category.choices, blank=True)
+    risk_relevant = models.BooleanField(_("risikorelevant"), default=False)
+    risk_description = models.TextField(_("Risikobeschreibung"), blank=True, max_length=20000)
+    priority = models.CharField(
+        _("Priorität"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    problem_description = models.TextField(
+        _("vollständige Problemdokumentation"), blank=True, max_length=20000
+    )
+    resolution_kind = models.CharField(
+        _("Art der Lösung"), max_length=30, choices=ResolutionKind.choices, blank=True
+    )
+    solution = models.TextField(_("Lösung"), blank=True, max_length=20000)
+    follow_up_date = models.DateField(_("Wiedervorlage"), null=True, blank=True)
+    program_request = models.ForeignKey(
+        "vendor.ProgramRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("Programmwunsch"),
+    )
+    reopen_reason = models.TextField(_("Grund der Wiederöffnung"), blank=True, max_length=20000)
+    created_at = models.DateTimeField(_("gemeldet am"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Vorgang")
+        verbose_name_plural = _("Vorgänge")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "follow_up_date"])]
+        permissions = [("export_audit_trail", _("Audit-Trail exportieren"))]
+
+    def __str__(self):
+        return f"{self.number} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        updated = super()._do_update(
+            base_qs.filter(version=self.version - 1),
+            using,
+            pk_val,
+            values,
+            update_fields,
+            forced_update,
+        )
+        if not updated and base_qs.filter(pk=pk_val).exists():
+            raise ConcurrentTransition("The ticket was changed since it was read.")
+        return updated
+
+    # The transitions of DESIGN §4. They change this row only; records they cause
+    # (notes, notifications, vendor contacts, reviews) are made by tickets.services.
+
+    @transition(
+        field=state,
+        source=State.INTAKE,
+        target=State.TRIAGE,
+        permission=may_work,
+        custom={"label": _("Prüfen")},
+    )
+    def triage(self, *, category, risk_relevant, risk_description=""):
+        self.category = category
+        if risk_relevant:
+            self.flag_risk_fields(risk_description)
+
+    @transition(
+        field=state,
+        source=[State.TRIAGE, State.ESCALATED],
+        target=State.IMMEDIATE_FIX,
+        permission=may_work,
+        custom={"label": _("Sofortlösung")},
+    )
+    def fix_immediately(self, *, resolution_kind, solution):
+        self.resolution_kind, self.solution = resolution_kind, solution
+        self.follow_up_date = None
+
+    @transition(
+        field=state,
+        source=State.TRIAGE,
+        target=State.ESCALATED,
+        permission=may_work,
+        custom={"label": _("An SIC eskalieren")},
+    )
+    def escalate(self, *, problem_description):
+        self.problem_description = problem_description
+
+    @transition(
+        field=state,
+        source=State.ESCALATED,
+        target=State.PROGRAM_REQUEST,
+        permission=may_work,
+        custom={"label": _("Programmwunsch erfassen")},
+    )
+    def register_program_request(self, *, program_request, follow_up_date):
+        self.program_request = program_request
+        self.priority = Priority.HIGH if program_request.priority == "high" else Priority.NORMAL
+        self.follow_up_date = follow_up_date
+
+    @transition(
+        field=state,
+        source=[State.ESCALATED, State.PROGRAM_REQUEST],
+        target=None,
+        permission=may_work,
+        custom={"label": _("Wiedervorlage: bei SIC nachgefragt")},
+    )
+    def follow_up(self, *, next_follow_up_date):
+        self.follow_up_date = next_follow_up_date
+
+    @transition(
+        field=state,
+        source=State.PROGRAM_REQUEST,
+        target=State.REJECTED,
+        permission=may_work,
+        custom={"label": _("Ablehnung durch SIC")},
+    )
+    def reject(self):
+        self.follow_up_date = None
+
+    @transition(
+        field=state,
+        source=State.PROGRAM_REQUEST,
+        target=State.REALIZED,
+        permission=may_work,
+        custom={"label": _("Realisiert")},
+    )
+    def realize(self):
+        self.follow_up_date = None
+
+    @transition(
+        field=state,
+        source=[State.IMMEDIATE_FIX, State.REJECTED, State.REALIZED],
+        target=State.CLOSED,
+        conditions=[customer_informed, risk_reviews_signed],
+        permission=may_work,
+        custom={"label": _("Abschließen")},
+    )
+    def close(self):
+        self.follow_up_date = None
+
+    @transition(
+        field=state,
+        source=[s for s in State if s != State.CLOSED],
+        target=None,
+        permission=may_work,
+        custom={"label": _("Als risikorelevant melden")},
+    )
+    def flag_risk(self, *, risk_description):
+        self.flag_risk_fields(risk_description)
+
+    @transition(
+        field=state,
+        source=State.CLOSED,
+        target=State.TRIAGE,
+        permission=may_work,
+        custom={"label": _("Wieder öffnen")},
+    )
+    def reopen(self, *, reason):
+        self.reopen_reason = reason
+
+    def flag_risk_fields(self, risk_description):
+        self.risk_relevant = True
+        self.risk_description = risk_description
+
+
+class CallNote(AuditedModel):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("eingehend")
+        OUTBOUND = "outbound", _("ausgehend")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="call_notes")
+    direction = models.CharField(_("Richtung"), max_length=10, choices=Direction.choices)
+    text = models.TextField(_("Notiz"), max_length=20000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Gesprächsnotiz")
+        verbose_name_plural = _("Gesprächsnotizen")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class CustomerNotification(AuditedModel):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(_("Inhalt"), max_length=30, choices=NotificationKind.choices)
+    channel = models.CharField(_("Weg"), max_length=20, choices=Channel.choices)
+    note = models.TextField(_("Notiz"), blank=True, max_length=20000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Kundeninformation")
+        verbose_name_plural = _("Kundeninformationen")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_channel_display()})"
+
+
+class RiskReview(ConcurrentTransitionMixin, AuditedModel):
+    """Management's signed review of a risk-relevant ticket (R3, R12)."""
+
+    MEANING = _("geprüft und bewertet durch die Geschäftsleitung")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("offen")
+        SIGNED = "signed", _("unterschrieben")
+
+    class Decision(models.TextChoices):
+        NO_ACTION = "no_action", _("keine Maßnahme erforderlich")
+        CAPA = "capa", _("CAPA einleiten")
+        REPORT_TO_AUTHORITY = "report_to_authority", _("Meldung an die Behörde")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="risk_reviews")
+    risk_description = models.TextField(_("gemeldetes Risiko"), max_length=20000)
+    state = FSMField(_("Status"), choices=State.choices, default=State.PENDING, protected=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("angefordert"), default=timezone.now)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signer_name = models.CharField(_("Name (Klartext)"), max_length=300, blank=True)
+    signed_at = models.DateTimeField(_("unterschrieben am"), null=True, blank=True)
+    meaning = models.CharField(_("Bedeutung der Unterschrift"), max_length=200, blank=True)
+    decision = models.CharField(_("Entscheidung"), max_length=30, choices=Decision.choices, blank=True)
+    comment = models.TextField(_("Kommentar"), blank=True, max_length=20000)
+
+    class Meta:
+        verbose_name = _("Bewertung durch die Geschäftsleitung")
+        verbose_name_plural = _("Bewertungen durch die Geschäftsleitung")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.ticket.number}: {self.get_state_display()}"
+
+    def save(self, *args, **kwargs):
+        # R12: a signed review is final; a new review is added instead.
+        if self.pk and RiskReview.objects.filter(pk=self.pk, state=self.State.SIGNED).exists():
+            raise SignedReviewIsFinal()
+        super().save(*args, **kwargs)
+
+    @transition(
+        field=state,
+        source=State.PENDING,
+        target=State.SIGNED,
+        permission=lambda review, user: roles.can_sign(user),
+    )
+    def sign(self, *, reviewer, decision, comment):
+        self.reviewer = reviewer
+        self.signer_name = reviewer.get_full_name() or reviewer.get_username()
+        self.signed_at = timezone.now()
+        self.meaning = str(self.MEANING)
+        self.decision, self.comment = decision, comment
+
+
+class SignedReviewIsFinal(Exception):
+    def __init__(self):
+        super().__init__(_("Eine unterschriebene Bewertung wird nie geändert; legen Sie eine neue an."))
