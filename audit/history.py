@@ -15,10 +15,10 @@ def record_creation_in_migration(apps, obj, reason: str) -> None:
     from audit.chain import GENESIS, row_hash
 
     history_model = apps.get_model(obj._meta.app_label, f"Historical{obj._meta.object_name}")
-    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "audit_head"}
-    row = history_model(
-        **values, history_date=timezone.now(), history_type="+", history_change_reason=reason
-    )
+    values = {
+        f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "audit_head"
+    }
+    row = history_model(**values, history_date=timezone.now(), history_type="+", history_change_reason=reason)
     row.history_hash = row_hash(row, GENESIS)
     row.save()
     type(obj).objects.filter(pk=obj.pk).update(audit_head=row.history_hash)

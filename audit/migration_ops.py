@@ -19,7 +19,7 @@ def history_tables(apps) -> list[str]:
 
 
 def install_append_only_triggers(apps, schema_editor):
-    """On PostgreSQL: every history table refuses UPDATE and DELETE. Idempotent; rerun when tables are added."""
+    """On PostgreSQL every history table refuses UPDATE and DELETE. Idempotent: rerun it for new tables."""
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(FUNCTION, params=None)

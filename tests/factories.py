@@ -76,7 +76,9 @@ def transition_data(name: str, ticket=None) -> dict:
     return {
         "triage": {"category": "software", "risk_relevant": False},
         "fix_immediately": {
-            "resolution_kind": "vendor_solution" if ticket and ticket.state == State.ESCALATED else "user_error",
+            "resolution_kind": "vendor_solution"
+            if ticket and ticket.state == State.ESCALATED
+            else "user_error",
             "solution": "Druckertreiber im Arbeitsplatz-Setup neu zugewiesen.",
         },
         "escalate": {

@@ -16,7 +16,6 @@ from tickets.models import (
     ResolutionKind,
     RiskReview,
     State,
-    Ticket,
 )
 from vendor.forms import RealizeForm, RejectForm
 from vendor.models import ProgramRequest
@@ -34,7 +33,9 @@ class SummaryField(TextField):
 
 class TicketCreateForm(forms.Form):
     customer = ModelChoiceField(queryset=Customer.objects.filter(active=True), label=_("Kunde"))
-    contact = ModelChoiceField(queryset=Contact.objects.filter(active=True), required=False, label=_("Ansprechpartner"))
+    contact = ModelChoiceField(
+        queryset=Contact.objects.filter(active=True), required=False, label=_("Ansprechpartner")
+    )
     caller_name = TextField(max_length=200, label=_("Anrufer"))
     caller_phone = TextField(max_length=40, required=False, label=_("Rückrufnummer"))
     summary = SummaryField()

@@ -8,7 +8,9 @@ ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def tracked_fields():
-    return [f for f in Ticket.history.model.tracked_fields if f.attname not in NOT_SHOWN and f.attname != "id"]
+    return [
+        f for f in Ticket.history.model.tracked_fields if f.attname not in NOT_SHOWN and f.attname != "id"
+    ]
 
 
 def history_entries(rows) -> list[dict]:
@@ -18,7 +20,10 @@ def history_entries(rows) -> list[dict]:
         return []
     first = rows[0]
     previous = (
-        type(first).objects.filter(id=first.id, history_id__lt=first.history_id).order_by("-history_id").first()
+        type(first)
+        .objects.filter(id=first.id, history_id__lt=first.history_id)
+        .order_by("-history_id")
+        .first()
     )
     fields = tracked_fields()
     entries = []

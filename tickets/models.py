@@ -102,6 +102,9 @@ class TicketNumberCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class Ticket(ConcurrentTransitionMixin, AuditedModel):
     number = models.CharField(_("Nummer"), max_length=20, unique=True, editable=False)

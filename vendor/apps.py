@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class VendorConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'vendor'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "vendor"
