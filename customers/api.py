@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from customers import services
 from customers.models import Contact, Customer
 from customers.phone import digits_for_partial_match
-from supportdesk.api import request_data
+from supportdesk.api import BooleanFilter, request_data
 
 MIN_LOOKUP_DIGITS = 3
 
@@ -68,7 +68,7 @@ def matching_text(queryset, name, value):
 class CustomerFilter(django_filters.FilterSet):
     phone = django_filters.CharFilter(method=matching_phone, label=_("Telefonnummer"), max_length=40)
     q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
-    active = django_filters.BooleanFilter()
+    active = BooleanFilter()
 
     class Meta:
         model = Customer

@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "customers"
+    verbose_name = "Kunden"

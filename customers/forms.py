@@ -1,6 +1,7 @@
 from django import forms
 
 from customers.models import Contact, Customer
+from supportdesk.forms import TextField
 
 
 class CustomerForm(forms.ModelForm):
@@ -18,9 +19,15 @@ class CustomerForm(forms.ModelForm):
             "notes",
             "active",
         ]
+        # JSON bodies: a list, number or object is refused, not stored as its Python repr.
+        field_classes = dict.fromkeys(
+            ["customer_number", "name", "street", "postal_code", "city", "phone", "alt_phone", "notes"],
+            TextField,
+        )
 
 
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "role", "phone", "email", "active"]
+        field_classes = dict.fromkeys(["name", "role", "phone"], TextField)

@@ -25,9 +25,11 @@ def customer_create(*, by, data) -> Customer:
 
 def customer_update(*, customer_id, by, data) -> Customer:
     require_work_role(by)
-    customer = Customer.objects.get(pk=customer_id)
-    current = {name: getattr(customer, name) for name in CustomerForm._meta.fields}
-    return _save(CustomerForm({**current, **data}, instance=customer), by=by, reason="edit")
+    with transaction.atomic():
+        # Locked while merged, so two people editing different fields at once both keep theirs.
+        customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
+        current = {name: getattr(customer, name) for name in CustomerForm._meta.fields}
+        return _save(CustomerForm({**current, **data}, instance=customer), by=by, reason="edit")
 
 
 def contact_create(*, customer_id, by, data) -> Contact:

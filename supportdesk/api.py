@@ -1,17 +1,25 @@
 """What every endpoint under /api/v1/ shares: pagination, request bodies, JSON errors (R14)."""
 
+import django_filters
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.models import DeletionRefused
+from supportdesk import forms
 from supportdesk.errors import Conflict, InvalidData
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that answers 400 to a value it cannot read, instead of silently not filtering."""
+
+    field_class = forms.BooleanField
 
 
 class Pagination(PageNumberPagination):
@@ -46,8 +54,8 @@ def exception_handler(exc, context):
         return Response({"detail": str(exc)}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
-    elif isinstance(exc, (ObjectDoesNotExist, LookupError)):
-        exc = Http404()
+    elif isinstance(exc, (ObjectDoesNotExist, LookupError, Http404)):
+        exc = NotFound(_("Nicht gefunden."))
     elif isinstance(exc, PermissionDenied) and not exc.args:
         exc = PermissionDenied(_("Ihre Rolle erlaubt diese Aktion nicht."))
     return drf_exception_handler(exc, context)

@@ -33,7 +33,11 @@ class ChoiceField(StrictMixin, forms.ChoiceField):
 
 
 class DateField(StrictMixin, forms.DateField):
-    pass
+    def to_python(self, value):
+        # A JSON number or boolean is no date (and would crash strptime's value.strip()).
+        if isinstance(value, (bool, int, float)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class BooleanField(StrictMixin, forms.NullBooleanField):

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
@@ -18,6 +19,7 @@ router.register("program-requests", ProgramRequestViewSet)
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/", include("rest_framework.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -25,6 +27,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Until the support pages land, the start page is the admin.
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

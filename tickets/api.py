@@ -5,11 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import CanSign
-from supportdesk.api import request_data
+from supportdesk.api import BooleanFilter, request_data
 from tickets import services
+from tickets.forms import TRANSITION_FORMS
 from tickets.history import history_entries
 from tickets.models import CallNote, Category, CustomerNotification, RiskReview, State, Ticket
 
@@ -117,8 +119,8 @@ def matching_text(queryset, name, value):
 class TicketFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
-    risk_relevant = django_filters.BooleanFilter()
-    follow_up_due = django_filters.BooleanFilter(method=follow_up_due, label=_("Wiedervorlage fällig"))
+    risk_relevant = BooleanFilter()
+    follow_up_due = BooleanFilter(method=follow_up_due, label=_("Wiedervorlage fällig"))
     q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
 
     class Meta:
@@ -156,6 +158,8 @@ class TicketViewSet(
     @extend_schema(request=None, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
+        if name not in TRANSITION_FORMS:
+            raise NotFound(_("Diesen Schritt gibt es nicht."))
         ticket = self.get_object()
         data = request_data(request)
         expected_state = data.pop("expected_state", None)

@@ -1,7 +1,9 @@
 """Every write on tickets, for the pages, the API and the commands alike (DESIGN §4).
 
 Order of refusals (DESIGN §7): role (403), then state and guards (409), then data (400).
-Lock order: a ProgramRequest before its tickets, tickets by ascending id.
+Lock order: a ProgramRequest before its tickets, tickets by ascending id. A ProgramRequest is
+locked FOR NO KEY UPDATE: the foreign-key checks of a linked ticket's own writes (FOR KEY SHARE)
+must not wait for it, or a decision and a write on one of its tickets deadlock (R6).
 """
 
 import logging
@@ -166,7 +168,7 @@ def ticket_transition(*, ticket_id, name, by, data, expected_state=None) -> Tick
             # Lock order: the shared program request first (R5).
             pr_id = Ticket.objects.filter(pk=ticket_id).values_list("program_request_id", flat=True).get()
             if pr_id:
-                ProgramRequest.objects.select_for_update().get(pk=pr_id)
+                ProgramRequest.objects.select_for_update(no_key=True).get(pk=pr_id)
         ticket = Ticket.objects.select_related("customer").select_for_update(of=("self",)).get(pk=ticket_id)
         method = getattr(ticket, name)
         if not transition_named(name).has_perm(ticket, by):
@@ -274,7 +276,7 @@ def _register_program_request(
         )
         save_audited(program_request, by=by, reason="register_program_request")
     else:
-        program_request = ProgramRequest.objects.select_for_update().get(pk=program_request.pk)
+        program_request = ProgramRequest.objects.select_for_update(no_key=True).get(pk=program_request.pk)
         if program_request.state != ProgramRequest.State.OPEN:
             raise Conflict(_("SIC hat über diesen Programmwunsch bereits entschieden."))
     apply_transition(
@@ -351,13 +353,19 @@ def notify_management_of_risk(review_id) -> None:
     review = RiskReview.objects.select_related("ticket__customer", "requested_by").get(pk=review_id)
     context = {"review": review, "ticket": review.ticket, "site_url": settings.SITE_URL}
     recipients = list(management_users().values_list("email", flat=True))
-    if recipients:
+    if not recipients:
+        log.warning("Risk review %s: no management user with an e-mail address to notify", review_id)
+        return
+    try:
         send_mail(
             subject=render_to_string("tickets/email/risk_review_requested_subject.txt", context).strip(),
             message=render_to_string("tickets/email/risk_review_requested_body.txt", context),
             from_email=None,
             recipient_list=recipients,
         )
+    except OSError:
+        # The review is saved and waits on the dashboard; a mail server outage must not fail the call.
+        log.exception("Risk review %s: e-mail to management failed", review_id)
 
 
 def ticket_add_call_note(*, ticket_id, by, data) -> CallNote:

@@ -1,7 +1,9 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from supportdesk.api import request_data
@@ -80,6 +82,8 @@ class ProgramRequestViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=DecisionSerializer)
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
+        if name not in services.DECISION_FORMS:
+            raise NotFound(_("Diesen Schritt gibt es nicht."))
         program_request = self.get_object()
         program_request, moved = services.program_request_transition(
             program_request_id=program_request.pk, name=name, by=request.user, data=request_data(request)

@@ -46,7 +46,7 @@ def program_request_transition(*, program_request_id, name, by, data) -> tuple[P
     if not roles.can_work(by):
         raise PermissionDenied(_("Ihre Rolle darf Programmwünsche nur lesen."))
     with transaction.atomic():
-        program_request = ProgramRequest.objects.select_for_update().get(pk=program_request_id)
+        program_request = ProgramRequest.objects.select_for_update(no_key=True).get(pk=program_request_id)
         if program_request.state != ProgramRequest.State.OPEN:
             raise Conflict(
                 _("SIC hat über diesen Programmwunsch bereits entschieden (%(state)s).")

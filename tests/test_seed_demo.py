@@ -1,0 +1,162 @@
+"""`manage.py seed_demo`: demo users, customers and tickets in every state, made through the services."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts import roles
+from customers.models import Customer
+from tickets.models import RiskReview, State, Ticket
+from vendor.models import ProgramRequest
+
+DEMO_USERS = {"support": roles.SUPPORT, "leitung": roles.MANAGEMENT, "qmb": roles.QMB, "admin": roles.ADMIN}
+
+
+@pytest.fixture(autouse=True)
+def development(settings):
+    """pytest-django runs with DEBUG off; seed_demo is meant for a development system."""
+    settings.DEBUG = True
+    return settings
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    """The password table: | user | role | name | password |."""
+    rows = re.findall(r"^\| (\w+)\s+\| (\w+)\s+\| [^|]+\| (\S+)\s+\|$", output, re.MULTILINE)
+    return {user: password for user, role, password in rows if user != "User"}
+
+
+@pytest.mark.django_db
+def test_it_creates_tickets_in_every_state_and_closes_them_through_several_paths():
+    seed()
+    states = set(Ticket.objects.values_list("state", flat=True))
+    assert states == set(State.values)
+    assert Customer.objects.count() in range(6, 9)
+    assert all(c.contacts.exists() and c.phone and c.city for c in Customer.objects.all())
+    closed = Ticket.objects.filter(state=State.CLOSED)
+    # Support's own fix, SIC's immediate solution, a rejected and a realized program request.
+    assert {"user_error", "vendor_solution"} <= set(closed.values_list("resolution_kind", flat=True))
+    decided = set(closed.exclude(program_request=None).values_list("program_request__state", flat=True))
+    assert decided == {ProgramRequest.State.REALIZED, ProgramRequest.State.REJECTED}
+    # A closed ticket was reopened and is back in triage.
+    assert Ticket.history.filter(history_change_reason="reopen").exists()
+
+
+@pytest.mark.django_db
+def test_it_puts_each_demo_user_in_the_right_role():
+    seed()
+    User = get_user_model()
+    for username, role in DEMO_USERS.items():
+        user = User.objects.get(username=username)
+        assert user.email == f"{username}@example.com"
+        assert user.first_name and user.last_name
+        if role == roles.ADMIN:
+            assert user.is_superuser and user.is_staff
+            assert not user.groups.exists()
+        else:
+            assert list(user.groups.values_list("name", flat=True)) == [role]
+            assert not user.is_superuser and not user.is_staff
+    assert User.objects.count() == len(DEMO_USERS)
+
+
+@pytest.mark.django_db
+def test_it_leaves_a_risk_review_pending_and_a_due_follow_up():
+    seed()
+    pending = RiskReview.objects.filter(state=RiskReview.State.PENDING)
+    assert pending.count() == 1
+    assert pending.get().ticket.state != State.CLOSED
+    assert RiskReview.objects.filter(state=RiskReview.State.SIGNED, reviewer__username="leitung").exists()
+    assert Ticket.objects.filter(
+        state=State.PROGRAM_REQUEST, follow_up_date__lte=timezone.localdate()
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_it_shares_one_program_request_between_two_tickets():
+    seed()
+    shared = [pr for pr in ProgramRequest.objects.all() if pr.tickets.count() >= 2]
+    assert len(shared) == 1
+    tickets = shared[0].tickets.all()
+    assert {t.state for t in tickets} == {State.PROGRAM_REQUEST}
+    assert len({t.customer_id for t in tickets}) == 2
+
+
+@pytest.mark.django_db
+def test_it_records_every_write_with_a_user_and_reason_and_the_audit_trail_verifies():
+    seed()
+    rows = Ticket.history.all()
+    assert rows.filter(history_user=None).count() == 0
+    assert set(rows.values_list("history_user__username", flat=True)) <= {"support", "leitung"}
+    assert rows.filter(history_change_reason="intake").count() == Ticket.objects.count()
+    assert Customer.history.filter(history_user__username="support").count() == Customer.objects.count()
+    out = StringIO()
+    call_command("verify_audit_trail", stdout=out)
+    assert "intact" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_prints_each_password_once_and_they_work():
+    output = seed()
+    passwords = printed_passwords(output)
+    assert set(passwords) == set(DEMO_USERS)
+    for username, password in passwords.items():
+        assert get_user_model().objects.get(username=username).check_password(password)
+    assert "changepassword" in output
+
+    again = seed("--if-empty")
+    assert not any(password in again for password in passwords.values())
+    assert "changepassword" in again
+
+
+@pytest.mark.django_db
+def test_if_empty_creates_nothing_the_second_time():
+    seed("--if-empty")
+    counts = (get_user_model().objects.count(), Customer.objects.count(), Ticket.objects.count())
+    history = Ticket.history.count()
+    output = seed("--if-empty")
+    assert "exists" in output
+    assert (get_user_model().objects.count(), Customer.objects.count(), Ticket.objects.count()) == counts
+    assert Ticket.history.count() == history
+
+
+@pytest.mark.django_db
+def test_if_empty_does_nothing_when_any_user_exists(support_user):
+    output = seed("--if-empty")
+    assert "exists" in output
+    assert not Ticket.objects.exists()
+    assert get_user_model().objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_without_if_empty_it_refuses_to_seed_twice():
+    seed()
+    with pytest.raises(CommandError, match="exist already"):
+        seed()
+    assert get_user_model().objects.count() == len(DEMO_USERS)
+
+
+@pytest.mark.django_db
+def test_it_refuses_when_debug_is_off(development):
+    development.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        seed()
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        seed("--if-empty")
+    assert not get_user_model().objects.exists()
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_force_runs_it_with_debug_off(development):
+    development.DEBUG = False
+    seed("--force")
+    assert set(Ticket.objects.values_list("state", flat=True)) == set(State.values)

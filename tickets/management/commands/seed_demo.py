@@ -1,0 +1,947 @@
+"""Demo data for a development or test system: users per role, customers, tickets in every state.
+
+Every record is made through the services, acting as the demo users, so the history is complete
+and `manage.py verify_audit_trail` passes afterwards. Never meant for production: refused when
+DEBUG is off unless --force is given.
+"""
+
+import datetime
+import secrets
+import string
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from customers import services as customer_services
+from customers.models import Customer
+from supportdesk.errors import Conflict, InvalidData
+from tickets import services as ticket_services
+from tickets.models import Ticket
+
+# username, role, first name, last name
+USERS = [
+    ("support", roles.SUPPORT, "Julia", "Hartmann"),
+    ("leitung", roles.MANAGEMENT, "Michael", "Schäfer"),
+    ("qmb", roles.QMB, "Gabriele", "Krause"),
+    ("admin", roles.ADMIN, "Frank", "Brandt"),
+]
+
+CUSTOMERS = {
+    "rheinblick": {
+        "data": {
+            "customer_number": "K-10101",
+            "name": "Sanitätshaus Rheinblick GmbH",
+            "street": "Kölner Straße 112",
+            "postal_code": "40227",
+            "city": "Düsseldorf",
+            "phone": "0211 7817340",
+            "alt_phone": "0211 7817349",
+            "email": "info@sanitaetshaus-rheinblick.example.com",
+            "notes": "SaniVision seit 2014, drei Arbeitsplätze, eGK-Lesegerät an der Kasse.",
+        },
+        "contacts": [
+            {
+                "name": "Sabine Hoffmann",
+                "role": "Filialleitung",
+                "phone": "0211 7817341",
+                "email": "s.hoffmann@sanitaetshaus-rheinblick.example.com",
+            },
+            {
+                "name": "Markus Becker",
+                "role": "Orthopädietechnik",
+                "phone": "0172 5518820",
+                "email": "m.becker@sanitaetshaus-rheinblick.example.com",
+            },
+        ],
+    },
+    "domblick": {
+        "data": {
+            "customer_number": "K-10102",
+            "name": "Orthopädie- und Sanitätshaus Domblick",
+            "street": "Aachener Straße 233",
+            "postal_code": "50931",
+            "city": "Köln",
+            "phone": "0221 4082210",
+            "email": "kontakt@domblick-sanitaetshaus.example.com",
+        },
+        "contacts": [
+            {
+                "name": "Claudia Schmitz",
+                "role": "Abrechnung",
+                "phone": "0221 4082215",
+                "email": "abrechnung@domblick-sanitaetshaus.example.com",
+            },
+            {
+                "name": "Thomas Wagner",
+                "role": "Inhaber",
+                "phone": "0151 22897310",
+                "email": "t.wagner@domblick-sanitaetshaus.example.com",
+            },
+        ],
+    },
+    "ruhrgesund": {
+        "data": {
+            "customer_number": "K-10103",
+            "name": "Sanitätshaus Ruhrgesund e.K.",
+            "street": "Rüttenscheider Straße 145",
+            "postal_code": "45130",
+            "city": "Essen",
+            "phone": "0201 7499230",
+            "email": "service@ruhrgesund.example.com",
+        },
+        "contacts": [
+            {
+                "name": "Petra Krüger",
+                "role": "Rezeptannahme und Kasse",
+                "phone": "0201 7499232",
+                "email": "p.krueger@ruhrgesund.example.com",
+            },
+        ],
+    },
+    "niederrhein": {
+        "data": {
+            "customer_number": "K-10104",
+            "name": "Reha-Technik Niederrhein GmbH",
+            "street": "Friedrich-Wilhelm-Straße 48",
+            "postal_code": "47051",
+            "city": "Duisburg",
+            "phone": "0203 2987450",
+            "email": "info@rehatechnik-niederrhein.example.com",
+        },
+        "contacts": [
+            {
+                "name": "Jens Neumann",
+                "role": "Lager und Logistik",
+                "phone": "0203 2987457",
+                "email": "lager@rehatechnik-niederrhein.example.com",
+            },
+            {
+                "name": "Anja Schulte",
+                "role": "Kostenvoranschläge",
+                "phone": "0203 2987452",
+                "email": "kv@rehatechnik-niederrhein.example.com",
+            },
+        ],
+    },
+    "bergisch": {
+        "data": {
+            "customer_number": "K-10105",
+            "name": "Sanitätshaus Bergisch Vital",
+            "street": "Friedrich-Ebert-Straße 77",
+            "postal_code": "42103",
+            "city": "Wuppertal",
+            "phone": "0202 4599010",
+            "email": "post@bergisch-vital.example.com",
+        },
+        "contacts": [
+            {
+                "name": "Monika Lange",
+                "role": "Geschäftsführung",
+                "phone": "0202 4599011",
+                "email": "m.lange@bergisch-vital.example.com",
+            },
+        ],
+    },
+    "quirinus": {
+        "data": {
+            "customer_number": "K-10106",
+            "name": "Sanitätshaus am Quirinus",
+            "street": "Krefelder Straße 21",
+            "postal_code": "41460",
+            "city": "Neuss",
+            "phone": "02131 6629840",
+            "email": "info@sanihaus-quirinus.example.com",
+        },
+        "contacts": [
+            {
+                "name": "Stefan Fischer",
+                "role": "IT-Beauftragter",
+                "phone": "02131 6629848",
+                "email": "edv@sanihaus-quirinus.example.com",
+            },
+        ],
+    },
+    "medicus": {
+        "data": {
+            "customer_number": "K-10107",
+            "name": "Medicus Sanitätshaus Bonn",
+            "street": "Poppelsdorfer Allee 60",
+            "postal_code": "53115",
+            "city": "Bonn",
+            "phone": "0228 9654120",
+            "email": "bonn@medicus-sanitaetshaus.example.com",
+        },
+        "contacts": [
+            {
+                "name": "Birgit Weber",
+                "role": "Filialleitung",
+                "phone": "0228 9654121",
+                "email": "b.weber@medicus-sanitaetshaus.example.com",
+            },
+        ],
+    },
+}
+
+
+def days(n: int) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=n)).isoformat()
+
+
+# Each ticket: the customer, the contact who called (index), who took the call, what was said,
+# then the steps that walk it through the work instruction. A step is
+# (kind, username, data): kind is a transition name, "note", "notify" or "sign".
+# In register_program_request, "program_request": "@key" links to the request registered
+# under that key by an earlier ticket, and "share_as" registers it under a key.
+TICKETS = [
+    {
+        "customer": "medicus",
+        "contact": 0,
+        "by": "support",
+        "summary": "Kassenrezept-Druck: Verordnung wird um eine Zeile versetzt bedruckt",
+        "description": (
+            "Frau Weber meldet: Seit heute Morgen werden Kassenrezepte (Muster 16) um etwa eine Zeile "
+            "nach unten versetzt bedruckt, die Hilfsmittelpositionen stehen im Feld darunter. "
+            "Betroffen ist nur der Arbeitsplatz an der Kasse."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "question", "risk_relevant": False}),
+            (
+                "fix_immediately",
+                "support",
+                {
+                    "resolution_kind": "user_error",
+                    "solution": (
+                        "Im Druckdialog war der Schacht „Universalzufuhr“ statt „Rezeptschacht“ gewählt. "
+                        "Mit Frau Weber den Rezeptschacht wieder als Standard für das Formular Muster 16 "
+                        "hinterlegt; Testdruck passt."
+                    ),
+                },
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "rheinblick",
+        "contact": 1,
+        "by": "support",
+        "summary": "Hilfsmittelnummer: Kompressionsstrumpf mit falscher Kompressionsklasse auf Lieferschein",
+        "description": (
+            "Herr Becker meldet: Bei einer Versorgung mit einem Rundstrick-Kompressionsstrumpf "
+            "(Produktgruppe 17, Kompressionstherapie) zeigt der Lieferschein Kompressionsklasse II, "
+            "im Artikelstamm ist Klasse III hinterlegt. Der Fehler fiel erst bei der Anprobe auf. "
+            "Der Artikel wurde nach dem letzten Import des Hilfsmittelverzeichnisses neu zugeordnet."
+        ),
+        "steps": [
+            (
+                "triage",
+                "support",
+                {
+                    "category": "software",
+                    "risk_relevant": True,
+                    "risk_description": (
+                        "Eine falsche Kompressionsklasse auf dem Lieferschein kann dazu führen, dass "
+                        "Patienten ein Strumpf mit zu geringem Druck ausgegeben wird (Thrombose-, "
+                        "Ödemrisiko). Weitere Artikel aus demselben Import könnten betroffen sein."
+                    ),
+                },
+            ),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": (
+                        "Nach dem Import des Hilfsmittelverzeichnisses (Stand Quartal) ordnet SaniVision "
+                        "Positionsnummern mit gleicher Produktart, aber unterschiedlicher Kompressionsklasse "
+                        "dem ersten Treffer zu. Reproduzierbar beim Kunden mit zwei Artikeln; "
+                        "Screenshots von Artikelstamm und Lieferschein liegen vor."
+                    ),
+                    "vendor_contact_summary": (
+                        "Mit der SIC-Hotline besprochen; SIC prüft die Zuordnungslogik des HMV-Imports "
+                        "und meldet sich, ob ein Korrekturskript möglich ist."
+                    ),
+                    "vendor_person": "Herr Albers (SIC-Hotline)",
+                    "vendor_reference": "SIC-HL-88412",
+                },
+            ),
+            (
+                "note",
+                "support",
+                {
+                    "direction": "outbound",
+                    "text": (
+                        "Herrn Becker gebeten, bis zur Klärung die Kompressionsklasse bei jeder Versorgung "
+                        "aus dieser Produktgruppe gegen die Verordnung zu prüfen. Er informiert das Team."
+                    ),
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "quirinus",
+        "contact": 0,
+        "by": "support",
+        "summary": "Kostenvoranschlag an Krankenkasse: Versand bricht bei großen Anhängen ab",
+        "description": (
+            "Herr Fischer meldet: Der elektronische Kostenvoranschlag an die AOK Rheinland/Hamburg "
+            "wird mit der Meldung „Übertragung fehlgeschlagen“ abgebrochen, sobald Fotos der "
+            "Versorgungssituation angehängt sind. Ohne Anhang funktioniert der Versand."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "technical", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": (
+                        "eKV mit drei Fotos (je ca. 4 MB) bricht ab, mit einem verkleinerten Foto geht er "
+                        "durch. Fehlerprotokoll der Kommunikationsschnittstelle vom Kunden erhalten."
+                    ),
+                    "vendor_contact_summary": "Fall mit SIC besprochen, Protokoll per E-Mail übermittelt.",
+                    "vendor_person": "Frau Jansen (SIC-Hotline)",
+                    "vendor_reference": "SIC-HL-88397",
+                },
+            ),
+            (
+                "fix_immediately",
+                "support",
+                {
+                    "resolution_kind": "vendor_solution",
+                    "solution": (
+                        "SIC: In den eKV-Einstellungen „Bilder vor dem Versand komprimieren“ aktivieren "
+                        "(Extras > Einstellungen > Kostenvoranschlag). Die Kassen nehmen maximal 10 MB je "
+                        "Vorgang an."
+                    ),
+                },
+            ),
+            (
+                "notify",
+                "support",
+                {
+                    "kind": "solution",
+                    "channel": "phone",
+                    "note": "Herrn Fischer die Einstellung erklärt; Versand mit Fotos klappt jetzt.",
+                },
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "niederrhein",
+        "contact": 0,
+        "by": "leitung",
+        "summary": "Inventur: Zählliste lässt sich nicht nach Lagerort sortieren",
+        "description": (
+            "Herr Neumann meldet: Für die Jahresinventur wird die Zählliste nach Artikelnummer "
+            "sortiert gedruckt. Das Lager ist nach Lagerorten organisiert, die Zähler müssen die "
+            "Liste mehrfach durchblättern."
+        ),
+        "steps": [
+            ("triage", "leitung", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "leitung",
+                {
+                    "problem_description": (
+                        "Inventur > Zählliste drucken bietet keine Sortierung nach Lagerort, obwohl der "
+                        "Lagerort im Artikelstamm gepflegt ist."
+                    ),
+                    "vendor_contact_summary": "SIC nimmt den Wunsch auf und prüft ihn für ein Update.",
+                    "vendor_reference": "SIC-HL-87950",
+                },
+            ),
+            (
+                "register_program_request",
+                "leitung",
+                {
+                    "kind": "wish",
+                    "vendor_reference": "PW-24-0815",
+                    "follow_up_date": days(14),
+                    "planned_release": "SaniVision 24.3",
+                },
+            ),
+            (
+                "notify",
+                "leitung",
+                {
+                    "kind": "forwarded",
+                    "channel": "email",
+                    "note": "An die SIC-Entwicklung weitergeleitet, geplant für Version 24.3.",
+                },
+            ),
+            (
+                "follow_up",
+                "support",
+                {
+                    "note": "SIC: Umsetzung abgeschlossen, Auslieferung mit 24.3.",
+                    "next_follow_up_date": days(7),
+                },
+            ),
+            ("realize", "support", {"release": "SaniVision 24.3"}),
+            (
+                "notify",
+                "support",
+                {
+                    "kind": "realized",
+                    "channel": "phone",
+                    "note": "Herrn Neumann informiert: Sortierung nach Lagerort ab Version 24.3 verfügbar.",
+                },
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "bergisch",
+        "contact": 0,
+        "by": "support",
+        "summary": "Lieferschein: Wunsch nach Unterschriftsfeld für den Patienten auf Seite 2",
+        "description": (
+            "Frau Lange wünscht, dass bei mehrseitigen Lieferscheinen das Feld „Empfang bestätigt“ "
+            "auf jeder Seite gedruckt wird, nicht nur auf der letzten."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": "Empfangsbestätigung nur auf der letzten Seite des Lieferscheins.",
+                    "vendor_contact_summary": "Mit SIC besprochen; wird als Programmwunsch aufgenommen.",
+                },
+            ),
+            (
+                "register_program_request",
+                "support",
+                {"kind": "wish", "vendor_reference": "PW-24-0841", "follow_up_date": days(21)},
+            ),
+            (
+                "reject",
+                "support",
+                {
+                    "justification": (
+                        "SIC lehnt ab: Die Empfangsbestätigung gilt für den gesamten Lieferschein; "
+                        "ein Feld je Seite widerspräche der Vorgabe der Kassen (eine Unterschrift je "
+                        "Lieferung). Das Formular kann im Formulardesigner angepasst werden."
+                    )
+                },
+            ),
+            (
+                "notify",
+                "support",
+                {
+                    "kind": "rejection_explained",
+                    "channel": "letter",
+                    "note": "Begründung von SIC schriftlich an Frau Lange geschickt.",
+                },
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "ruhrgesund",
+        "contact": 0,
+        "by": "support",
+        "summary": "Frage: Wie wird eine Rezeptzuzahlung nachträglich storniert?",
+        "description": "Frau Krüger möchte wissen, wie eine irrtümlich kassierte Zuzahlung storniert wird.",
+        "steps": [
+            ("triage", "support", {"category": "question", "risk_relevant": False}),
+            (
+                "fix_immediately",
+                "support",
+                {
+                    "resolution_kind": "question_answered",
+                    "solution": "Kasse > Journal > Beleg wählen > Storno; Erstattung bar ausgezahlt.",
+                },
+            ),
+            ("close", "support", {}),
+            (
+                "reopen",
+                "support",
+                {
+                    "reason": (
+                        "Frau Krüger ruft erneut an: Nach dem Storno steht die Zuzahlung weiterhin "
+                        "offen in der Rezeptabrechnung."
+                    )
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "domblick",
+        "contact": 1,
+        "by": "support",
+        "summary": "Maßanfertigung Bandage: Maßangaben im Auftrag nach Update leer",
+        "description": (
+            "Herr Wagner meldet: Nach dem Update waren bei zwei Aufträgen für Maßbandagen die "
+            "Maßangaben im Auftrag leer; die Werkstatt hat es vor der Fertigung bemerkt."
+        ),
+        "steps": [
+            (
+                "triage",
+                "support",
+                {
+                    "category": "software",
+                    "risk_relevant": True,
+                    "risk_description": (
+                        "Fehlende Maße könnten zu einer falsch gefertigten Bandage führen; "
+                        "bisher vor der Fertigung bemerkt, kein Patient betroffen."
+                    ),
+                },
+            ),
+            (
+                "sign",
+                "leitung",
+                {
+                    "decision": "no_action",
+                    "comment": (
+                        "Werkstatt prüft Maße ohnehin vor der Fertigung gegen das Maßblatt; "
+                        "keine weitere Maßnahme erforderlich."
+                    ),
+                },
+            ),
+            (
+                "fix_immediately",
+                "support",
+                {
+                    "resolution_kind": "known_workaround",
+                    "solution": (
+                        "Bekannter Workaround: Maßblatt im Auftrag einmal öffnen und speichern, "
+                        "dann werden die Maße aus der Vorlage übernommen."
+                    ),
+                },
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    # --- open tickets ---
+    {
+        "customer": "domblick",
+        "contact": 0,
+        "by": "support",
+        "summary": "Kostenvoranschlag an Krankenkasse: Genehmigung wird keinem Vorgang zugeordnet",
+        "description": (
+            "Frau Schmitz meldet: Eingehende Genehmigungen der BARMER zu elektronischen "
+            "Kostenvoranschlägen landen im Posteingang „nicht zugeordnet“, obwohl die KV-Nummer "
+            "stimmt. Sie muss jede Antwort von Hand zuordnen, etwa 20 pro Tag."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": (
+                        "Die Antwortdateien der Kasse enthalten die KV-Nummer mit führenden Nullen; "
+                        "SaniVision vergleicht ohne. Beispiel-Dateien vom Kunden liegen vor."
+                    ),
+                    "vendor_contact_summary": "SIC bestätigt den Fehler und legt eine Beanstandung an.",
+                    "vendor_person": "Herr Albers (SIC-Hotline)",
+                    "vendor_reference": "SIC-HL-88120",
+                },
+            ),
+            (
+                "register_program_request",
+                "support",
+                {
+                    "kind": "complaint",
+                    "vendor_reference": "PW-24-0902",
+                    "follow_up_date": days(0),
+                    "planned_release": "SaniVision 24.4",
+                },
+            ),
+            (
+                "notify",
+                "support",
+                {
+                    "kind": "forwarded",
+                    "channel": "phone",
+                    "note": "Frau Schmitz informiert: Beanstandung bei SIC, Korrektur für 24.4 geplant.",
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "rheinblick",
+        "contact": 0,
+        "by": "support",
+        "summary": "MIP-Export: Exportdatei wird von der Buchhaltung abgelehnt",
+        "description": (
+            "Frau Hoffmann meldet: Der MIP-Export für die Finanzbuchhaltung erzeugt seit Monatsbeginn "
+            "eine Datei, die das Steuerbüro nicht einlesen kann (Fehler bei Belegdatum)."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": (
+                        "Im MIP-Export steht das Belegdatum im Format TT.MM.JJJJ statt JJJJMMTT; betroffen "
+                        "sind nur Gutschriften. Exportdatei und Fehlerprotokoll des Steuerbüros liegen vor."
+                    ),
+                    "vendor_contact_summary": "SIC prüft, ob ein Patch oder ein Workaround möglich ist.",
+                    "vendor_reference": "SIC-HL-88455",
+                },
+            ),
+            (
+                "follow_up",
+                "support",
+                {
+                    "note": "SIC: Fehler nachgestellt, Entwicklung prüft noch; Rückmeldung diese Woche.",
+                    "next_follow_up_date": days(2),
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "niederrhein",
+        "contact": 1,
+        "by": "support",
+        "summary": "Kassenrezept-Druck: Sammeldruck mehrerer Rezepte gewünscht",
+        "description": (
+            "Frau Schulte wünscht, dass die Rezepte eines Tages in einem Durchgang gedruckt werden "
+            "können, statt jedes Rezept einzeln aus dem Auftrag zu drucken."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": "Rezeptdruck nur einzeln aus dem Auftrag möglich.",
+                    "vendor_contact_summary": "SIC nimmt den Wunsch als Programmwunsch auf.",
+                },
+            ),
+            (
+                "register_program_request",
+                "support",
+                {
+                    "kind": "wish",
+                    "vendor_reference": "PW-24-0911",
+                    "follow_up_date": days(30),
+                    "share_as": "sammeldruck",
+                },
+            ),
+            (
+                "notify",
+                "support",
+                {
+                    "kind": "forwarded",
+                    "channel": "email",
+                    "note": "Frau Schulte informiert: Wunsch liegt bei SIC, noch kein Termin.",
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "quirinus",
+        "contact": 0,
+        "by": "leitung",
+        "summary": "Kassenrezept-Druck: Rezepte gesammelt drucken",
+        "description": (
+            "Herr Fischer fragt, ob Kassenrezepte gesammelt am Tagesende gedruckt werden können; "
+            "das Einzeldrucken kostet an der Kasse viel Zeit."
+        ),
+        "steps": [
+            ("triage", "leitung", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "leitung",
+                {
+                    "problem_description": "Gleicher Wunsch wie bei Reha-Technik Niederrhein (Sammeldruck).",
+                    "vendor_contact_summary": "SIC: Wunsch liegt bereits vor, wird dort angehängt.",
+                },
+            ),
+            (
+                "register_program_request",
+                "leitung",
+                {"program_request": "@sammeldruck", "follow_up_date": days(30)},
+            ),
+        ],
+    },
+    {
+        "customer": "bergisch",
+        "contact": 0,
+        "by": "support",
+        "summary": "Hilfsmittelnummer: Artikel mit 10-stelliger Positionsnummer nicht anlegbar",
+        "description": (
+            "Frau Lange meldet: Neue Artikel mit 10-stelliger Hilfsmittelnummer werden beim Speichern "
+            "abgelehnt („Positionsnummer ungültig“)."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": "Prüfung der Positionsnummer erlaubt nur 7 Stellen.",
+                    "vendor_contact_summary": "SIC klassifiziert es als Beanstandung.",
+                },
+            ),
+            (
+                "register_program_request",
+                "support",
+                {"kind": "complaint", "vendor_reference": "PW-24-0877", "follow_up_date": days(7)},
+            ),
+            (
+                "reject",
+                "support",
+                {
+                    "justification": (
+                        "SIC: Kein Softwarefehler. Die 10-stellige Nummer ist die vollständige "
+                        "Hilfsmittelnummer; im Feld Positionsnummer wird nur die 7-stellige Nummer "
+                        "erfasst, die Produktnummer gehört in das eigene Feld."
+                    )
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "medicus",
+        "contact": 0,
+        "by": "support",
+        "summary": "Lieferschein: Chargennummer fehlt beim Druck",
+        "description": (
+            "Frau Weber meldet: Auf Lieferscheinen für Stomaartikel fehlt die Chargennummer, "
+            "obwohl sie beim Warenausgang erfasst wurde."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": (
+                        "Charge im Warenausgang erfasst, das Lieferscheinformular druckt sie nicht."
+                    ),
+                    "vendor_contact_summary": "SIC bestätigt den Fehler im Standardformular.",
+                },
+            ),
+            (
+                "register_program_request",
+                "support",
+                {
+                    "kind": "complaint",
+                    "vendor_reference": "PW-24-0860",
+                    "follow_up_date": days(3),
+                    "planned_release": "SaniVision 24.3.1",
+                },
+            ),
+            ("realize", "support", {"release": "SaniVision 24.3.1"}),
+        ],
+    },
+    {
+        "customer": "ruhrgesund",
+        "contact": 0,
+        "by": "support",
+        "summary": "eGK-Lesegerät: Fehler beim Einlesen der Versichertenkarte",
+        "description": (
+            "Frau Krüger meldet: Seit dem Windows-Update meldet SaniVision beim Einlesen der eGK "
+            "„Kartenterminal nicht gefunden“. Das Lesegerät leuchtet grün."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "technical", "risk_relevant": False}),
+            (
+                "escalate",
+                "support",
+                {
+                    "problem_description": (
+                        "Kartenterminal am USB-Port erkannt, SaniVision findet es nicht; "
+                        "Treiberversion und Portzuordnung dokumentiert."
+                    ),
+                    "vendor_contact_summary": "SIC kennt das Problem mit dem aktuellen Windows-Update.",
+                    "vendor_reference": "SIC-HL-88470",
+                },
+            ),
+            (
+                "fix_immediately",
+                "support",
+                {
+                    "resolution_kind": "vendor_solution",
+                    "solution": (
+                        "SIC: In der Kartenterminal-Konfiguration den COM-Port neu zuweisen "
+                        "(Extras > Geräte > eGK-Terminal > Suchen) und SaniVision neu starten."
+                    ),
+                },
+            ),
+        ],
+    },
+    {
+        "customer": "bergisch",
+        "contact": 0,
+        "by": "support",
+        "summary": "Inventur: Bestandskorrektur nach Zählung wird nicht gebucht",
+        "description": (
+            "Frau Lange meldet: Nach Eingabe der Zählmengen bleibt der Bestand unverändert, "
+            "die Inventurdifferenzen werden nicht gebucht."
+        ),
+        "steps": [],
+    },
+    {
+        "customer": "rheinblick",
+        "contact": 0,
+        "by": "support",
+        "summary": "Frage zum Lieferschein-Nachdruck mit geänderter Lieferadresse",
+        "description": (
+            "Frau Hoffmann fragt, ob ein Lieferschein nachträglich mit einer anderen Lieferadresse "
+            "(Pflegeheim statt Wohnung) gedruckt werden darf und wie."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "question", "risk_relevant": False}),
+        ],
+    },
+]
+
+
+def random_password() -> str:
+    """Four groups of five letters and digits, e.g. 'kT7mq-Xa2Rz-…' (about 119 bits)."""
+    alphabet = "".join(c for c in string.ascii_letters + string.digits if c not in "lI1O0o")
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo users (one per role, random passwords printed once), customers and tickets in every "
+        "state, all through the services. For development and test systems only."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when any user or ticket exists already (used by `make run`).",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off. Never on a production system.",
+        )
+
+    def handle(self, *args, if_empty, force, **options):
+        User = get_user_model()
+        if if_empty and (User.objects.exists() or Ticket.objects.exists()):
+            self.stdout.write(
+                "Demo data exists (users or tickets found): nothing created. The demo passwords were "
+                "printed at the first run; reset one with `python manage.py changepassword NAME`."
+            )
+            return
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refused: DEBUG is off, so this looks like a production system. seed_demo creates demo "
+                "users and fictitious tickets; give --force only on a test system."
+            )
+        taken = User.objects.filter(username__in=[u[0] for u in USERS]).values_list("username", flat=True)
+        if taken:
+            raise CommandError(
+                f"Demo users exist already ({', '.join(sorted(taken))}); nothing created. "
+                "Use --if-empty, or reset a password with `python manage.py changepassword NAME`."
+            )
+        numbers = [c["data"]["customer_number"] for c in CUSTOMERS.values()]
+        if Customer.objects.filter(customer_number__in=numbers).exists():
+            raise CommandError("Demo customers exist already; nothing created.")
+
+        try:
+            with transaction.atomic():
+                users, passwords = self.create_users()
+                customers = self.create_customers(users["support"])
+                counts = self.create_tickets(users, passwords, customers)
+        except (InvalidData, Conflict) as error:
+            raise CommandError(f"A service refused a demo step, nothing created: {error}") from error
+        self.print_summary(users, passwords, counts)
+
+    def create_users(self):
+        User = get_user_model()
+        users, passwords = {}, {}
+        for username, role, first_name, last_name in USERS:
+            password = random_password()
+            user = User(
+                username=username,
+                first_name=first_name,
+                last_name=last_name,
+                email=f"{username}@example.com",
+            )
+            password_validation.validate_password(password, user)
+            user.set_password(password)
+            if role == roles.ADMIN:
+                user.is_staff = user.is_superuser = True
+            user.save()
+            if role != roles.ADMIN:
+                user.groups.add(Group.objects.get(name=role))
+            users[username], passwords[username] = user, password
+        return users, passwords
+
+    def create_customers(self, by):
+        customers = {}
+        for key, spec in CUSTOMERS.items():
+            customer = customer_services.customer_create(by=by, data=spec["data"])
+            contacts = [
+                customer_services.contact_create(customer_id=customer.pk, by=by, data=data)
+                for data in spec["contacts"]
+            ]
+            customers[key] = (customer, contacts)
+        return customers
+
+    def create_tickets(self, users, passwords, customers):
+        shared = {}
+        for spec in TICKETS:
+            customer, contacts = customers[spec["customer"]]
+            contact = contacts[spec["contact"]]
+            ticket = ticket_services.ticket_create(
+                by=users[spec["by"]],
+                data={
+                    "customer": customer.pk,
+                    "contact": contact.pk,
+                    "caller_name": contact.name,
+                    "caller_phone": contact.phone,
+                    "summary": spec["summary"],
+                    "description": spec["description"],
+                },
+            )
+            for kind, username, data in spec["steps"]:
+                self.run_step(ticket, kind, users[username], passwords[username], dict(data), shared)
+        return {
+            "customers": len(customers),
+            "tickets": len(TICKETS),
+        }
+
+    def run_step(self, ticket, kind, by, password, data, shared):
+        if kind == "note":
+            ticket_services.ticket_add_call_note(ticket_id=ticket.pk, by=by, data=data)
+        elif kind == "notify":
+            ticket_services.ticket_add_notification(ticket_id=ticket.pk, by=by, data=data)
+        elif kind == "sign":
+            ticket_services.risk_review_sign(ticket_id=ticket.pk, by=by, data={**data, "password": password})
+        else:
+            share_as = data.pop("share_as", None)
+            if str(data.get("program_request", "")).startswith("@"):
+                data["program_request"] = shared[data["program_request"][1:]]
+            ticket = ticket_services.ticket_transition(ticket_id=ticket.pk, name=kind, by=by, data=data)
+            if share_as:
+                shared[share_as] = ticket.program_request_id
+
+    def print_summary(self, users, passwords, counts):
+        rows = [("User", "Role", "Name", "Password")]
+        for username, role, *_ in USERS:
+            rows.append((username, role, users[username].get_full_name(), passwords[username]))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+        out = self.stdout
+        out.write(
+            self.style.SUCCESS(
+                f"Demo data created: {len(users)} users, {counts['customers']} customers, "
+                f"{counts['tickets']} tickets in every state."
+            )
+        )
+        out.write("")
+        out.write("Demo users. The passwords are shown only this once; note them now.")
+        out.write(line)
+        for i, row in enumerate(rows):
+            out.write("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")
+            if i == 0:
+                out.write(line)
+        out.write(line)
+        out.write("Forgot one? Set a new one with: python manage.py changepassword NAME")
