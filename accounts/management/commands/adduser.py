@@ -1,13 +1,12 @@
 import getpass
 import os
 
-from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from accounts import roles
+from accounts.services import user_create
 
 
 class Command(BaseCommand):
@@ -26,22 +25,20 @@ class Command(BaseCommand):
     def handle(self, *args, username, role, email, first_name, last_name, **options):
         if role not in roles.ROLES:
             raise CommandError(f"Unknown role {role!r}; choose one of: {', '.join(roles.ROLES)}")
-        User = get_user_model()
-        if User.objects.filter(username__iexact=username).exists():
+        if get_user_model().objects.filter(username__iexact=username).exists():
             raise CommandError(f"The user name {username!r} is taken.")
         password = os.environ.get("DJANGO_USER_PASSWORD") or self.ask_password()
-        user = User(username=username, email=email, first_name=first_name, last_name=last_name)
         try:
-            password_validation.validate_password(password, user)
+            user_create(
+                username=username,
+                role=role,
+                password=password,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+            )
         except ValidationError as error:
             raise CommandError("Password refused: " + " ".join(error.messages)) from error
-        with transaction.atomic():
-            user.set_password(password)
-            if role == roles.ADMIN:
-                user.is_staff = user.is_superuser = True
-            user.save()
-            if role != roles.ADMIN:
-                user.groups.add(Group.objects.get(name=role))
         self.stdout.write(self.style.SUCCESS(f"User {username!r} created with role {role}."))
 
     def ask_password(self) -> str:

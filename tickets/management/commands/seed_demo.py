@@ -10,13 +10,13 @@ import secrets
 import string
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles
+from accounts.services import user_create
 from customers import services as customer_services
 from customers.models import Customer
 from supportdesk.errors import Conflict, InvalidData
@@ -854,24 +854,17 @@ class Command(BaseCommand):
         self.print_summary(users, passwords, counts)
 
     def create_users(self):
-        User = get_user_model()
         users, passwords = {}, {}
         for username, role, first_name, last_name in USERS:
-            password = random_password()
-            user = User(
+            passwords[username] = random_password()
+            users[username] = user_create(
                 username=username,
+                role=role,
+                password=passwords[username],
+                email=f"{username}@example.com",
                 first_name=first_name,
                 last_name=last_name,
-                email=f"{username}@example.com",
             )
-            password_validation.validate_password(password, user)
-            user.set_password(password)
-            if role == roles.ADMIN:
-                user.is_staff = user.is_superuser = True
-            user.save()
-            if role != roles.ADMIN:
-                user.groups.add(Group.objects.get(name=role))
-            users[username], passwords[username] = user, password
         return users, passwords
 
     def create_customers(self, by):
