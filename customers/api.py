@@ -1,16 +1,12 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from customers import services
+from customers import selectors, services
 from customers.models import Contact, Customer
-from customers.phone import digits_for_partial_match
 from supportdesk.api import BooleanFilter, request_data
-
-MIN_LOOKUP_DIGITS = 3
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -44,30 +40,17 @@ class CustomerSerializer(serializers.ModelSerializer):
         ]
 
 
-def matching_phone(queryset, name, value):
-    """Caller lookup: any common spelling of a number finds the customer or one of its contacts."""
-    digits = digits_for_partial_match(value)
-    if len(digits) < MIN_LOOKUP_DIGITS:
-        return queryset.none()
-    return queryset.filter(
-        Q(phone_e164__contains=digits)
-        | Q(alt_phone_e164__contains=digits)
-        | Q(contacts__phone_e164__contains=digits)
-    ).distinct()
+def lookup_phone(queryset, name, value):
+    return selectors.matching_phone(queryset, value)
 
 
-def matching_text(queryset, name, value):
-    return queryset.filter(
-        Q(name__icontains=value)
-        | Q(customer_number__icontains=value)
-        | Q(city__icontains=value)
-        | Q(contacts__name__icontains=value)
-    ).distinct()
+def lookup_text(queryset, name, value):
+    return selectors.matching_text(queryset, value)
 
 
 class CustomerFilter(django_filters.FilterSet):
-    phone = django_filters.CharFilter(method=matching_phone, label=_("Telefonnummer"), max_length=40)
-    q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
+    phone = django_filters.CharFilter(method=lookup_phone, label=_("Telefonnummer"), max_length=40)
+    q = django_filters.CharFilter(method=lookup_text, label=_("Suche"), max_length=200)
     active = BooleanFilter()
 
     class Meta:

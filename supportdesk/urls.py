@@ -3,7 +3,6 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
@@ -27,10 +26,13 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    # Until the support pages land, the start page is the admin.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tickets.urls")),
+    path("", include("customers.urls")),
+    path("", include("vendor.urls")),
 ]
 
 

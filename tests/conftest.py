@@ -2,6 +2,7 @@ from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
@@ -99,6 +100,19 @@ def client_for(user):
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def web_client(user):
+    """A browser-like Django test client signed in as the user (pages, not the API)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def web(support_user):
+    """The pages, signed in as a support user."""
+    return web_client(support_user)
 
 
 @pytest.fixture

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.utils import translation
+
+
+class ChosenLanguageMiddleware:
+    """German unless the person picked another language with the switch (cookie).
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: the desk's
+    working language is German whatever language a PC's browser was installed in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.languages else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response

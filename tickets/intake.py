@@ -1,0 +1,263 @@
+"""The intake page (DESIGN §8 /tickets/new/): log a call while the customer is on the phone.
+
+One lookup field finds the caller by phone number or name as you type (htmx); a result picks the
+customer and contact. An unknown caller is created inline. Saving creates customer/contact, the
+ticket and its first call note - and with "Speichern und prüfen" runs the triage - in ONE
+transaction: when anything is invalid, nothing is saved and the whole page comes back with every
+value kept and the errors on their fields.
+"""
+
+import re
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles
+from accounts.decorators import role_required
+from customers import selectors
+from customers import services as customer_services
+from customers.forms import ContactForm, CustomerForm
+from customers.models import Contact, Customer
+from supportdesk.errors import InvalidData
+from supportdesk.forms import LongTextField, ModelChoiceField
+from tickets import services
+from tickets.forms import TicketCreateForm, TriageForm
+from tickets.models import CallNote
+
+LOOKUP_LIMIT = 8
+LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+/()\-.]+$")
+
+
+def lookup(text: str) -> list[Customer]:
+    """Active customers matching a phone number (its own or a contact's) or a name; 2 queries."""
+    text = text.strip()
+    customers = Customer.objects.filter(active=True)
+    if LOOKS_LIKE_PHONE.match(text) and len(re.sub(r"\D", "", text)) >= selectors.MIN_LOOKUP_DIGITS:
+        found = selectors.matching_phone(customers, text) | selectors.matching_text(customers, text)
+    elif text:
+        found = selectors.matching_text(customers, text)
+    else:
+        return []
+    contacts = Prefetch("contacts", queryset=Contact.objects.filter(active=True).order_by("name", "pk"))
+    return list(found.order_by("name", "pk").prefetch_related(contacts)[:LOOKUP_LIMIT])
+
+
+class CallerForm(forms.Form):
+    """Who is calling: the picked customer/contact travel as hidden fields."""
+
+    customer = ModelChoiceField(
+        queryset=Customer.objects.filter(active=True), required=False, widget=forms.HiddenInput
+    )
+    contact = ModelChoiceField(
+        queryset=Contact.objects.filter(active=True), required=False, widget=forms.HiddenInput
+    )
+    caller_name = TicketCreateForm.base_fields["caller_name"]
+    caller_phone = TicketCreateForm.base_fields["caller_phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty is allowed when a new contact is typed: the contact's name is used (IntakePage.is_valid).
+        self.fields["caller_name"].required = False
+        self.fields["caller_name"].help_text = gettext_lazy(
+            "Leer lassen, wenn der neue Ansprechpartner selbst anruft."
+        )
+
+
+class ProblemForm(forms.Form):
+    summary = TicketCreateForm.base_fields["summary"]
+    description = TicketCreateForm.base_fields["description"]
+    note = LongTextField(
+        required=False,
+        label=gettext_lazy("Gesprächsnotiz"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Leer lassen, um die Problembeschreibung als Notiz zu übernehmen."),
+    )
+
+
+class NewCustomerForm(CustomerForm):
+    class Meta(CustomerForm.Meta):
+        fields = ["customer_number", "name", "city", "phone"]
+
+
+class NewContactForm(ContactForm):
+    class Meta(ContactForm.Meta):
+        fields = ["name", "phone"]
+
+
+def raw(form) -> dict:
+    """The submitted values of a form, without its prefix: what the services validate themselves."""
+    return {name: form[name].data for name in form.fields}
+
+
+class IntakePage:
+    """The forms of the page, validated together so every error shows at once."""
+
+    def __init__(self, data=None, *, initial=None, triage=False):
+        self.caller = CallerForm(data, initial=initial)
+        self.new_customer = NewCustomerForm(data, prefix="new_customer")
+        self.new_contact = NewContactForm(data, prefix="new_contact")
+        self.problem = ProblemForm(data)
+        self.triage = TriageForm(data, ticket=None, prefix="triage")
+        category = self.triage.fields["category"]
+        category.choices = [
+            ("", _("– bitte wählen –")),
+            *category.choices,
+        ]  # a choice, never a silent default
+        self.run_triage = triage
+
+    def selected(self):
+        """The picked customer and contact (bound or initial), for the page to show."""
+        form = self.caller
+        if form.is_bound:
+            return (form.cleaned_data.get("customer"), form.cleaned_data.get("contact"))
+        return form.initial.get("customer"), form.initial.get("contact")
+
+    @property
+    def creating_customer(self):
+        return not (self.caller.is_bound and self.caller.data.get("customer"))
+
+    @property
+    def creating_contact(self):
+        return any(self.new_contact[name].data for name in self.new_contact.fields)
+
+    def used_forms(self):
+        used = [self.caller, self.problem]
+        used += [self.new_customer] if self.creating_customer else []
+        used += [self.new_contact] if self.creating_contact else []
+        used += [self.triage] if self.run_triage else []
+        return used
+
+    def is_valid(self):
+        valid = all([form.is_valid() for form in self.used_forms()])  # a list: every form shows its errors
+        if not self.ticket_data(customer=None)["caller_name"] and "caller_name" not in self.caller.errors:
+            self.caller.add_error(
+                "caller_name", TicketCreateForm.base_fields["caller_name"].error_messages["required"]
+            )
+            valid = False
+        return valid
+
+    def ticket_data(self, *, customer, contact=None):
+        data = {**raw(self.caller), **raw(self.problem), "customer": customer}
+        data.pop("note")
+        if self.creating_contact:
+            data["contact"] = contact
+            data["caller_name"] = data["caller_name"] or self.new_contact["name"].data
+            data["caller_phone"] = data["caller_phone"] or self.new_contact["phone"].data
+        return data
+
+    def save(self, *, by):
+        """Customer, contact, ticket, first call note (and triage): all or nothing. None if invalid."""
+        if not self.is_valid():
+            return None
+        try:
+            with transaction.atomic():
+                return self._save(by)
+        except InvalidData as error:  # e.g. the customer number was taken meanwhile
+            self.show_errors(error.form)
+            return None
+
+    def _save(self, by):
+        customer = self.caller.data.get("customer")
+        if self.creating_customer:
+            customer = customer_services.customer_create(by=by, data=raw(self.new_customer)).pk
+        contact = None
+        if self.creating_contact:
+            contact = customer_services.contact_create(
+                customer_id=customer, by=by, data=raw(self.new_contact)
+            ).pk
+        ticket = services.ticket_create(by=by, data=self.ticket_data(customer=customer, contact=contact))
+        note = self.problem["note"].data or self.problem["description"].data
+        services.ticket_add_call_note(
+            ticket_id=ticket.pk, by=by, data={"direction": CallNote.Direction.INBOUND, "text": note}
+        )
+        if self.run_triage:
+            ticket = services.ticket_transition(
+                ticket_id=ticket.pk, name="triage", by=by, data=raw(self.triage)
+            )
+        return ticket
+
+    def show_errors(self, service_form):
+        """Put a service form's errors on the page's field of the same name (hidden ones on top)."""
+        page_forms = {
+            CustomerForm: [self.new_customer],
+            ContactForm: [self.new_contact],
+            TriageForm: [self.triage],
+        }.get(type(service_form), [self.caller, self.problem])
+        for field, errors in service_form.errors.items():
+            owner = next(
+                (f for f in page_forms if field in f.fields and not f.fields[field].widget.is_hidden), None
+            )
+            (owner or page_forms[0]).add_error(field if owner else None, list(errors))
+
+    def context(self, **extra):
+        customer, contact = self.selected()
+        return {
+            "page": self,
+            "caller": self.caller,
+            "new_customer": self.new_customer,
+            "new_contact": self.new_contact,
+            "problem": self.problem,
+            "triage": self.triage,
+            "selected_customer": customer,
+            "selected_contact": contact,
+            "has_errors": any(form.errors for form in self.used_forms() if form.is_bound),
+            **extra,
+        }
+
+
+def picked(params):
+    """?customer=<id>&contact=<id>: initial values for the caller fields (the no-JS pick too)."""
+    if not params.get("customer"):
+        return {}
+    customer = get_object_or_404(Customer, pk=_int(params["customer"]), active=True)
+    contact = None
+    if params.get("contact"):
+        contact = get_object_or_404(customer.contacts, pk=_int(params["contact"]), active=True)
+    return {
+        "customer": customer,
+        "contact": contact,
+        "caller_name": contact.name if contact else "",
+        "caller_phone": (contact.phone if contact else "") or customer.phone,
+    }
+
+
+def _int(value):
+    return int(value) if str(value).isdigit() else 0
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(roles.can_work)
+def ticket_new(request):
+    if request.method == "POST":
+        page = IntakePage(request.POST, triage="save_and_triage" in request.POST)
+        ticket = page.save(by=request.user)
+        if ticket is not None:
+            messages.success(request, _("Vorgang %(number)s wurde angelegt.") % {"number": ticket.number})
+            return redirect("ticket-detail", pk=ticket.pk)
+        return render(request, "tickets/intake.html", page.context(), status=400)
+    page = IntakePage(initial=picked(request.GET))
+    if page.selected()[0]:
+        page.caller.fields["caller_name"].widget.attrs["autofocus"] = True
+    if request.htmx:
+        return render(request, "tickets/_caller.html", page.context())
+    query = request.GET.get("q", "")[:200]
+    return render(
+        request, "tickets/intake.html", page.context(q=query, results=lookup(query), searched=bool(query))
+    )
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_work)
+def caller_lookup(request):
+    query = request.GET.get("q", "")[:200]
+    if not request.htmx:
+        return redirect(f"{reverse('ticket-new')}?{request.GET.urlencode()}")  # the page lists the results
+    context = {"q": query, "results": lookup(query), "searched": bool(query.strip())}
+    return render(request, "tickets/_caller_lookup.html", context)

@@ -1,0 +1,88 @@
+"""Work queues (DESIGN §8): the follow-up queue (Wiedervorlage) and management's risk reviews."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles
+from accounts.decorators import role_required
+from supportdesk.errors import Conflict, InvalidData
+from tickets import services
+from tickets.forms import RiskReviewSignForm
+from tickets.models import RiskReview, State, Ticket
+
+PAGE_SIZE = 50
+SIGNED_PAGE_SIZE = 25
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_work)
+def follow_ups(request):
+    today = timezone.localdate()
+    due = (
+        Ticket.objects.filter(state__in=[State.ESCALATED, State.PROGRAM_REQUEST], follow_up_date__lte=today)
+        .select_related("customer", "program_request", "assignee")
+        .order_by("follow_up_date", "created_at", "pk")
+    )
+    page = Paginator(due, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/follow_ups.html", {"page": page, "today": today, "query": ""})
+
+
+def sign_forms(pending, *, user, failed=None):
+    """(review, form) per pending review, oldest first. The service signs a ticket's oldest pending
+    review first, so only that one gets a form; `failed` is (ticket id, the form with its errors)."""
+    rows, seen = [], set()
+    for review in pending:
+        form = None
+        if review.ticket_id not in seen:
+            form = failed[1] if failed and failed[0] == review.ticket_id else RiskReviewSignForm(user=user)
+            form.auto_id = f"review-{review.pk}-%s"
+        seen.add(review.ticket_id)
+        rows.append((review, form))
+    return rows
+
+
+def _risk_review_page(request, *, failed=None, status=200):
+    pending = (
+        RiskReview.objects.filter(state=RiskReview.State.PENDING)
+        .select_related("ticket__customer", "requested_by")
+        .order_by("created_at", "pk")
+    )
+    signed = (
+        RiskReview.objects.filter(state=RiskReview.State.SIGNED)
+        .select_related("ticket", "reviewer")
+        .order_by("-signed_at", "-pk")
+    )
+    context = {
+        "rows": sign_forms(pending, user=request.user, failed=failed),
+        "page": Paginator(signed, SIGNED_PAGE_SIZE).get_page(request.GET.get("page")),
+        "meaning": RiskReview.MEANING,
+        "query": "",
+    }
+    return render(request, "tickets/risk_reviews.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_sign)
+def risk_reviews(request):
+    return _risk_review_page(request)
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_sign)
+def risk_review_sign(request, ticket_pk):
+    ticket = get_object_or_404(Ticket, pk=ticket_pk)
+    try:
+        services.risk_review_sign(ticket_id=ticket.pk, by=request.user, data=request.POST.dict())
+    except InvalidData as error:
+        return _risk_review_page(request, failed=(ticket.pk, error.form), status=400)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return _risk_review_page(request, status=409)
+    messages.success(
+        request, _("Die Bewertung zu Vorgang %(number)s ist unterschrieben.") % {"number": ticket.number}
+    )
+    return redirect("risk-reviews")

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from tickets import dashboard, intake, queues, views
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("tickets/", views.ticket_list, name="ticket-list"),
+    path("tickets/new/", intake.ticket_new, name="ticket-new"),
+    path("tickets/new/lookup/", intake.caller_lookup, name="caller-lookup"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),
+    path("tickets/<int:pk>/edit/", views.ticket_edit, name="ticket-edit"),
+    path("tickets/<int:pk>/transitions/<slug:name>/", views.ticket_transition, name="ticket-transition"),
+    path("tickets/<int:pk>/call-notes/", views.ticket_call_note, name="ticket-call-note"),
+    path("tickets/<int:pk>/notifications/", views.ticket_notification, name="ticket-notification"),
+    path("follow-ups/", queues.follow_ups, name="follow-ups"),
+    path("risk-reviews/", queues.risk_reviews, name="risk-reviews"),
+    path("risk-reviews/<int:ticket_pk>/sign/", queues.risk_review_sign, name="risk-review-sign"),
+]
