@@ -9,4 +9,5 @@ def role_flags(request):
         "can_sign": roles.can_sign(user),
         "can_export": roles.can_export(user),
         "can_read": roles.can_read(user),
+        "can_read_reports": roles.can_read_reports(user),
     }

@@ -33,6 +33,11 @@ def can_sign(user) -> bool:
     return MANAGEMENT in role_names(user)
 
 
+def can_read_reports(user) -> bool:
+    """The process figures /reports/ for the management review: management, QMB, admin (DESIGN §8)."""
+    return bool(role_names(user) & {MANAGEMENT, QMB, ADMIN})
+
+
 def can_export(user) -> bool:
     """Export the audit trail."""
     return bool(role_names(user) & {MANAGEMENT, QMB, ADMIN})

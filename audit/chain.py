@@ -63,11 +63,14 @@ class Break:
         return f"{where}: {self.problem}"
 
 
-def verify_model(model: type[AuditedModel]) -> Break | None:
-    """Walk every chain of one model; return the first break, or None if all verify."""
+def verify_model(model: type[AuditedModel], object_ids=None) -> Break | None:
+    """Walk every chain of one model (or of the objects named); return the first break, or None."""
     history = model.history.model
     label = history._meta.label
-    heads = dict(model._base_manager.values_list("pk", "audit_head").iterator())
+    live, rows = model._base_manager.all(), history.objects.all()
+    if object_ids is not None:
+        live, rows = live.filter(pk__in=object_ids), rows.filter(id__in=object_ids)
+    heads = dict(live.values_list("pk", "audit_head").iterator())
     seen = set()
     object_id, previous, last_row = None, GENESIS, None
 
@@ -78,7 +81,7 @@ def verify_model(model: type[AuditedModel]) -> Break | None:
             return Break(label, oid, row_id, "chain head does not match: its last row was removed or changed")
         return None
 
-    for row in history.objects.order_by("id", "history_id").iterator(chunk_size=2000):
+    for row in rows.order_by("id", "history_id").iterator(chunk_size=2000):
         if row.id != object_id:
             if object_id is not None and (problem := check_head(object_id, previous, last_row)):
                 return problem

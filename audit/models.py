@@ -1,6 +1,8 @@
 """The base every model holding case data builds on: history, hash chain, no deletes (R7, R9, R11)."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMModelMixin
 from simple_history.models import HistoricalRecords
@@ -52,3 +54,95 @@ class AuditedModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionRefused(self)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Events of the audit trail: added, never changed or deleted (R7, R10, R13)."""
+
+    def delete(self):
+        raise DeletionRefused(self.model)
+
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only")
+
+
+class AppendOnlyEvent(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DeletionRefused(self)
+
+
+class SignInEvent(AppendOnlyEvent):
+    """A login, logout or failed login, in the browser or for an API token (R13)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Anmeldung")
+        LOGOUT = "logout", _("Abmeldung")
+        LOGIN_FAILED = "login_failed", _("Anmeldung fehlgeschlagen")
+
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
+    username = models.CharField(_("Benutzername"), max_length=150, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Benutzer"),
+    )
+    at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+    user_agent = models.CharField(_("Browser"), max_length=500, blank=True)
+    path = models.CharField(_("Adresse"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Anmeldeereignis")
+        verbose_name_plural = _("Anmeldeereignisse")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at", "id"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.username}"
+
+
+class AuditExport(AppendOnlyEvent):
+    """Who exported which part of the audit trail, when (itself part of the trail)."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV-Export")
+        PDF = "pdf", _("PDF-Export")
+        TICKET_PDF = "ticket_pdf", _("Audit-Bericht eines Vorgangs")
+
+    format = models.CharField(_("Format"), max_length=20, choices=Format.choices)
+    filters = models.TextField(_("Filter"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Benutzer")
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Vorgang"),
+    )
+    at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Audit-Export")
+        verbose_name_plural = _("Audit-Exporte")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at", "id"])]
+
+    def __str__(self):
+        return f"{self.get_format_display()} {self.at:%d.%m.%Y %H:%M}"

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "customers",
     "vendor",
     "tickets",
+    "reports",
+    "capa",
+    "reminders",
 ]
 
 MIDDLEWARE = [

@@ -4,17 +4,17 @@ from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from audit.views import obtain_auth_token
 from customers.api import CustomerViewSet
 from tickets.api import TicketViewSet
 from vendor.api import ProgramRequestViewSet
 
 router = DefaultRouter()
-router.register("customers", CustomerViewSet)
-router.register("tickets", TicketViewSet)
-router.register("program-requests", ProgramRequestViewSet)
+router.register("customers", CustomerViewSet, basename="api-customer")
+router.register("tickets", TicketViewSet, basename="api-ticket")
+router.register("program-requests", ProgramRequestViewSet, basename="api-program-request")
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -33,6 +33,9 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("customers.urls")),
     path("", include("vendor.urls")),
+    path("", include("audit.urls")),
+    path("", include("reports.urls")),
+    path("", include("capa.urls")),
 ]
 
 

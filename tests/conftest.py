@@ -11,6 +11,8 @@ from audit.history import save_audited
 from tests.factories import user_with_role
 from vendor.models import SIC_NAME, Vendor
 
+pytest_plugins = ["tests.req_report"]  # --req-report=PATH: rule ids and outcomes for the validation report
+
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests (real concurrent connections, triggers) are deselected, not skipped,

@@ -11,10 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
 
 from accounts import roles
 from audit.chain import audited_models, row_hash, verify_all, verify_model
 from audit.models import AuditedModel, DeletionRefused
+from capa import services as capa_services
 from customers import services as customer_services
 from customers.models import Customer
 from tests.factories import (
@@ -105,6 +107,27 @@ def casework(support_user, management_user):
         notify(ticket, NotificationKind.REALIZED, support_user)
     run(shared, "close", support_user)
     run(linked, "flag_risk", management_user)
+
+    # A reportable event, reported to the authority; a CAPA proposal raised from the risky ticket.
+    reported = run(create_ticket(support_user, customer=other), "flag_risk", support_user)
+    review = services.risk_review_sign(
+        ticket_id=reported.pk,
+        by=management_user,
+        data={"decision": "report_to_authority", "report_category": "serious_incident", "password": PASSWORD},
+    )
+    services.authority_report_record(
+        review_id=review.pk, by=management_user, data={"reported_on": timezone.localdate().isoformat()}
+    )
+    capa = capa_services.capa_create(
+        by=support_user,
+        data={
+            "title": "Mengenprüfung",
+            "what": "Plausibilitätsprüfung",
+            "why": "Falsche Menge",
+            "tickets": risky.number,
+        },
+    )
+    capa_services.capa_transition(capa_id=capa.pk, name="accept", by=management_user, data={})
 
     return {
         "customer": customer,

@@ -89,6 +89,7 @@ class RiskReviewSerializer(serializers.ModelSerializer):
             "meaning",
             "decision",
             "comment",
+            "report_category",
         ]
 
 

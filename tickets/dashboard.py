@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from tickets import api
+from tickets import api, reporting
 from tickets.models import NOTIFICATION_REQUIRED_TO_CLOSE, CustomerNotification, RiskReview, State, Ticket
 
 SHOWN = 20  # per list; the count above each list tells how many there are in all
@@ -62,5 +62,7 @@ def dashboard(request):
         "risk_reviews": shown(lists["risk_reviews"], "ticket__customer", "requested_by"),
         "waiting": shown(lists["waiting"], "customer"),
         "shown": SHOWN,
+        # Reportable events (MDR Art. 87) counting down until the report is recorded; one query, all of them.
+        "authority_reports": reporting.with_countdown(reporting.open_reports()),
     }
     return render(request, "tickets/dashboard.html", context)

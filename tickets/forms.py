@@ -13,6 +13,7 @@ from tickets.models import (
     Category,
     Channel,
     NotificationKind,
+    ReportCategory,
     ResolutionKind,
     RiskReview,
     State,
@@ -82,6 +83,12 @@ class NotificationForm(forms.Form):
 
 class RiskReviewSignForm(forms.Form):
     decision = ChoiceField(choices=RiskReview.Decision.choices, label=_("Entscheidung"))
+    report_category = ChoiceField(
+        choices=[("", "—"), *ReportCategory.choices],
+        required=False,
+        label=_("Art der Meldung (MDR Art. 87)"),
+        help_text=_("Nur bei „Meldung an die Behörde“: bestimmt die Meldefrist ab dem Anruf."),
+    )
     comment = LongTextField(required=False, label=_("Kommentar"))
     password = TextField(widget=forms.PasswordInput, label=_("Ihr Passwort (Unterschrift)"), strip=False)
 
@@ -93,6 +100,13 @@ class RiskReviewSignForm(forms.Form):
         if not self.user.check_password(self.cleaned_data["password"]):
             raise ValidationError(_("Das Passwort ist falsch; die Bewertung wurde nicht unterschrieben."))
         return ""
+
+    def clean(self):
+        data = super().clean()
+        reporting = data.get("decision") == RiskReview.Decision.REPORT_TO_AUTHORITY
+        if reporting and not data.get("report_category"):
+            self.add_error("report_category", _("Wählen Sie, welche Meldefrist (MDR Art. 87) gilt."))
+        return data
 
 
 class TransitionForm(forms.Form):
@@ -199,3 +213,29 @@ TRANSITION_FORMS = {
     "flag_risk": FlagRiskForm,
     "reopen": ReopenForm,
 }
+
+
+class AuthorityReportForm(forms.Form):
+    reported_on = DateField(label=_("Meldung erfolgt am"))
+    reference = TextField(max_length=200, required=False, label=_("Aktenzeichen / Referenz der Behörde"))
+
+    def __init__(self, data=None, *, review=None, **kwargs):
+        self.review = review
+        super().__init__(data, **kwargs)
+
+    def clean_reported_on(self):
+        reported_on = self.cleaned_data["reported_on"]
+        if reported_on > timezone.localdate():
+            raise ValidationError(_("Das Meldedatum darf nicht in der Zukunft liegen."), code="future")
+        if self.review and reported_on < timezone.localdate(self.review.ticket.created_at):
+            raise ValidationError(_("Das Meldedatum liegt vor dem Anruf."), code="before_call")
+        return reported_on
+
+
+class CustomerEmailForm(forms.Form):
+    """An e-mail to the customer, drafted from the kind's template and edited before sending."""
+
+    kind = ChoiceField(choices=NotificationKind.choices, label=_("Inhalt"))
+    to = forms.EmailField(max_length=254, label=_("An"))
+    subject = SummaryField()
+    body = LongTextField(label=_("Text"))

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -351,6 +353,28 @@ class CustomerNotification(AuditedModel):
         return f"{self.get_kind_display()} ({self.get_channel_display()})"
 
 
+class ReportCategory(models.TextChoices):
+    """EU MDR Art. 87: the kind of reportable event, which sets the reporting deadline."""
+
+    SERIOUS_INCIDENT = "serious_incident", _("schwerwiegendes Vorkommnis (15 Tage)")
+    DEATH_OR_SERIOUS_DETERIORATION = (
+        "death_or_serious_deterioration",
+        _("Tod oder unvorhergesehene schwerwiegende Verschlechterung des Gesundheitszustands (10 Tage)"),
+    )
+    SERIOUS_PUBLIC_HEALTH_THREAT = (
+        "serious_public_health_threat",
+        _("schwerwiegende Gefahr für die öffentliche Gesundheit (2 Tage)"),
+    )
+
+
+# Days from the call (ticket.created_at) to the report's deadline, MDR Art. 87(3), (4), (5).
+REPORT_DAYS = {
+    ReportCategory.SERIOUS_INCIDENT: 15,
+    ReportCategory.DEATH_OR_SERIOUS_DETERIORATION: 10,
+    ReportCategory.SERIOUS_PUBLIC_HEALTH_THREAT: 2,
+}
+
+
 class RiskReview(ConcurrentTransitionMixin, AuditedModel):
     """Management's signed review of a risk-relevant ticket (R3, R12)."""
 
@@ -382,6 +406,10 @@ class RiskReview(ConcurrentTransitionMixin, AuditedModel):
     meaning = models.CharField(_("Bedeutung der Unterschrift"), max_length=200, blank=True)
     decision = models.CharField(_("Entscheidung"), max_length=30, choices=Decision.choices, blank=True)
     comment = models.TextField(_("Kommentar"), blank=True, max_length=20000)
+    # Set at signing when the decision is report_to_authority: which EU MDR Art. 87 deadline applies.
+    report_category = models.CharField(
+        _("Art der Meldung (MDR Art. 87)"), max_length=40, choices=ReportCategory.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("Bewertung durch die Geschäftsleitung")
@@ -403,14 +431,45 @@ class RiskReview(ConcurrentTransitionMixin, AuditedModel):
         target=State.SIGNED,
         permission=lambda review, user: roles.can_sign(user),
     )
-    def sign(self, *, reviewer, decision, comment):
+    def sign(self, *, reviewer, decision, comment, report_category=""):
         self.reviewer = reviewer
         self.signer_name = reviewer.get_full_name() or reviewer.get_username()
         self.signed_at = timezone.now()
         self.meaning = str(self.MEANING)
         self.decision, self.comment = decision, comment
+        self.report_category = report_category if decision == self.Decision.REPORT_TO_AUTHORITY else ""
+
+    @property
+    def report_deadline(self):
+        """When the report to the authority is due: counted from the call (ticket.created_at)."""
+        if not self.report_category:
+            return None
+        return self.ticket.created_at + datetime.timedelta(days=REPORT_DAYS[self.report_category])
 
 
 class SignedReviewIsFinal(Exception):
     def __init__(self):
         super().__init__(_("Eine unterschriebene Bewertung wird nie geändert; legen Sie eine neue an."))
+
+
+class AuthorityReport(AuditedModel):
+    """The report to the authority of a review decided report_to_authority ("Meldung erfolgt am").
+
+    A record of its own: a signed review is never changed (R12), and one review is reported once.
+    """
+
+    review = models.OneToOneField(
+        RiskReview, on_delete=models.PROTECT, related_name="authority_report", verbose_name=_("Bewertung")
+    )
+    reported_on = models.DateField(_("Meldung erfolgt am"))
+    reference = models.CharField(_("Aktenzeichen / Referenz"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("erfasst am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Meldung an die Behörde")
+        verbose_name_plural = _("Meldungen an die Behörde")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.review.ticket.number}: {self.reported_on:%d.%m.%Y}"

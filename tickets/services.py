@@ -11,10 +11,10 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -23,7 +23,9 @@ from audit.history import save_audited
 from supportdesk.errors import STALE, Conflict, InvalidData
 from tickets.forms import (
     TRANSITION_FORMS,
+    AuthorityReportForm,
     CallNoteForm,
+    CustomerEmailForm,
     NotificationForm,
     RiskReviewSignForm,
     TicketCreateForm,
@@ -31,6 +33,7 @@ from tickets.forms import (
 )
 from tickets.models import (
     NOTIFICATION_REQUIRED_TO_CLOSE,
+    AuthorityReport,
     CallNote,
     Channel,
     CustomerNotification,
@@ -402,9 +405,77 @@ def risk_review_sign(*, ticket_id, by, data) -> RiskReview:
             if "password" in form.errors:
                 log.warning("Risk review %s: signature refused for %s, wrong password", review.pk, by)
             raise InvalidData(form)
-        review.sign(reviewer=by, decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"])
+        review.sign(
+            reviewer=by,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+            report_category=form.cleaned_data["report_category"],
+        )
         try:
             save_audited(review, by=by, reason="sign")
         except ConcurrentTransition as error:
             raise Conflict(STALE) from error
     return review
+
+
+def authority_report_record(*, review_id, by, data) -> AuthorityReport:
+    """Record "Meldung erfolgt am" (management only): the event was reported; stops the countdown."""
+    if not roles.can_sign(by):
+        raise PermissionDenied(_("Nur die Geschäftsleitung erfasst Meldungen an die Behörde."))
+    with transaction.atomic():
+        review = RiskReview.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=review_id)
+        if review.decision != RiskReview.Decision.REPORT_TO_AUTHORITY:
+            raise Conflict(_("Für diese Bewertung ist keine Meldung an die Behörde entschieden."))
+        if AuthorityReport.objects.filter(review=review).exists():
+            raise Conflict(_("Die Meldung an die Behörde ist für diese Bewertung bereits erfasst."))
+        fields = validated(AuthorityReportForm(data, review=review))
+        report = AuthorityReport(review=review, created_by=by, **fields)
+        save_audited(report, by=by, reason="authority_report")
+    return report
+
+
+class EmailNotSent(Exception):
+    """The mail server refused or could not be reached; nothing was recorded."""
+
+
+def customer_email_draft(*, ticket: Ticket, kind: str, by) -> dict:
+    """The German draft for a notification kind (tickets/email/customer_<kind>.txt), to be edited."""
+    contact = ticket.contact if ticket.contact and ticket.contact.email else None
+    context = {"ticket": ticket, "contact": contact, "sender": by, "program_request": ticket.program_request}
+    with translation.override("de"):  # the customer is written to in German, whatever the UI language
+        return {
+            "kind": kind,
+            "to": contact.email if contact else ticket.customer.email,
+            "subject": _("Ihr Support-Vorgang %(number)s: %(summary)s")
+            % {"number": ticket.number, "summary": ticket.summary},
+            "body": render_to_string(f"tickets/email/customer_{kind}.txt", context).strip() + "\n",
+        }
+
+
+def ticket_email_customer(*, ticket_id, by, data) -> CustomerNotification:
+    """Send the (edited) e-mail and record it as the CustomerNotification, channel e-mail, with its text.
+
+    The mail is sent before the transaction commits: if the server refuses it, nothing is recorded,
+    so no notification claims a mail the customer never got (R2 would accept it for closing).
+    """
+    require_work_role(by)
+    fields = validated(CustomerEmailForm(data))
+    note = _("E-Mail an %(to)s\nBetreff: %(subject)s\n\n%(body)s") % fields
+    with transaction.atomic():
+        notification = CustomerNotification(
+            ticket=Ticket.objects.get(pk=ticket_id),
+            kind=fields["kind"],
+            channel=Channel.EMAIL,
+            note=note,
+            created_by=by,
+        )
+        save_audited(notification, by=by, reason="customer_email")
+        try:
+            EmailMessage(subject=fields["subject"], body=fields["body"], to=[fields["to"]]).send()
+        except OSError as error:
+            log.exception("Ticket %s: e-mail to the customer failed", ticket_id)
+            raise EmailNotSent(
+                _("Die E-Mail konnte nicht gesendet werden (%(error)s); es wurde nichts gespeichert.")
+                % {"error": error}
+            ) from error
+    return notification

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import dashboard, intake, queues, views
+from tickets import customer_email, dashboard, intake, queues, reporting, views
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -12,7 +12,9 @@ urlpatterns = [
     path("tickets/<int:pk>/transitions/<slug:name>/", views.ticket_transition, name="ticket-transition"),
     path("tickets/<int:pk>/call-notes/", views.ticket_call_note, name="ticket-call-note"),
     path("tickets/<int:pk>/notifications/", views.ticket_notification, name="ticket-notification"),
+    path("tickets/<int:pk>/email/", customer_email.ticket_email, name="ticket-email"),
     path("follow-ups/", queues.follow_ups, name="follow-ups"),
     path("risk-reviews/", queues.risk_reviews, name="risk-reviews"),
     path("risk-reviews/<int:ticket_pk>/sign/", queues.risk_review_sign, name="risk-review-sign"),
+    path("risk-reviews/<int:review_pk>/report/", reporting.authority_report, name="authority-report"),
 ]

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from accounts.decorators import role_required
 from supportdesk.errors import Conflict, InvalidData
-from tickets import selectors, services
+from tickets import reporting, selectors, services
 from tickets.forms import TRANSITION_FORMS, CallNoteForm, NotificationForm, TicketEditForm
-from tickets.models import Ticket
+from tickets.models import NotificationKind, Ticket
 
 # ---- the list -------------------------------------------------------------------------------
 
@@ -98,10 +98,12 @@ def edit_form(ticket, data=None):
     return for_page(form, "edit")
 
 
-def ticket_page(request, pk, *, status=200, conflict=None, failed=None, open_form=None):
+def ticket_page(request, pk, *, status=200, conflict=None, failed=None, open_form=None, failed_report=None):
     """The ticket page; after a refused write, with the failing form open or the conflict message."""
     ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
     context = {"ticket": ticket, "timeline": selectors.ticket_timeline(ticket), "conflict": conflict}
+    context["authority_reports"] = reporting.ticket_reports(ticket, request.user, failed=failed_report)
+    context["email_kinds"] = NotificationKind.choices
     if roles.can_work(request.user):
         context |= {
             "transitions": transition_panels(ticket, request.user, failed),

@@ -1,0 +1,118 @@
+"""The audit trail in the browser and its exports (DESIGN §6, §8): reading only, no case data written."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+
+from accounts import roles
+from accounts.decorators import role_required
+from audit import exports, selectors, services
+from audit.models import AuditExport, SignInEvent
+from audit.signin import sign_in_event_record
+from tickets.models import Ticket
+
+CURSORS = ("before", "after")
+
+
+def filter_query(request) -> str:
+    """The filter's query string without the page cursor, for page links and export links."""
+    query = request.GET.copy()
+    for name in CURSORS:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def page_cursors(request, form) -> dict:
+    """?before= / ?after=: the page's place in the stream; a bad one is a form error."""
+    try:
+        return {name: selectors.cursor_from(request.GET.get(name)) for name in CURSORS}
+    except ValidationError as error:
+        form.add_error(None, error)
+        return {}
+
+
+@role_required(roles.can_export)
+@require_http_methods(["GET", "HEAD"])
+def audit_trail(request):
+    form = selectors.AuditFilterForm(request.GET)
+    cursors = page_cursors(request, form)
+    page = selectors.audit_page(form.audit_filter(), **cursors) if form.is_valid() else None
+    query = filter_query(request)
+    context = {"form": form, "page": page, "query": query, "filtered": bool(query)}
+    return render(request, "audit/trail.html", context, status=200 if page else 400)
+
+
+def export_filter(request):
+    form = selectors.AuditFilterForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
+        return None, HttpResponseBadRequest(_("Ungültiger Filter: %(errors)s") % {"errors": errors})
+    return form.audit_filter(), None
+
+
+def attachment_name(stem: str, suffix: str) -> str:
+    return f'attachment; filename="{stem}-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"'
+
+
+@role_required(roles.can_export)
+@require_http_methods(["GET"])
+def audit_export_csv(request):
+    f, refusal = export_filter(request)
+    if refusal:
+        return refusal
+    services.audit_export_record(
+        by=request.user, request=request, format=AuditExport.Format.CSV, audit_filter=f
+    )
+    response = StreamingHttpResponse(exports.csv_lines(f), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = attachment_name("audit-trail", "csv")
+    return response
+
+
+@role_required(roles.can_export)
+@require_http_methods(["GET"])
+def audit_export_pdf(request):
+    f, refusal = export_filter(request)
+    if refusal:
+        return refusal
+    services.audit_export_record(
+        by=request.user, request=request, format=AuditExport.Format.PDF, audit_filter=f
+    )
+    response = exports.pdf_response(exports.trail_pdf(f, by=request.user))
+    response["Content-Disposition"] = attachment_name("audit-trail", "pdf")
+    return response
+
+
+@role_required(roles.can_read)
+@require_http_methods(["GET"])
+def ticket_audit_report(request, pk):
+    ticket = get_object_or_404(Ticket.objects.select_related("customer", "contact", "program_request"), pk=pk)
+    services.audit_export_record(
+        by=request.user, request=request, format=AuditExport.Format.TICKET_PDF, ticket=ticket
+    )
+    response = exports.pdf_response(exports.ticket_report_pdf(ticket, by=request.user))
+    response["Content-Disposition"] = attachment_name(f"audit-bericht-{ticket.number}", "pdf")
+    return response
+
+
+class ObtainAuthTokenRecorded(ObtainAuthToken):
+    """POST /api/v1/auth/token/: DRF's view, and a token handed out is a sign-in event (R13).
+
+    A wrong password is recorded as a failed login by audit.signin (authenticate() signals it).
+    """
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        sign_in_event_record(kind=SignInEvent.Kind.LOGIN, request=request, user=user)
+        return Response({"token": token.key})
+
+
+obtain_auth_token = ObtainAuthTokenRecorded.as_view()

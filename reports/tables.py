@@ -1,0 +1,587 @@
+"""The report's tables and charts, built from reports.figures; each table is also a CSV download."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from reports import figures, svg
+from tickets.models import Category, RiskReview, State
+from vendor.models import ProgramRequest
+
+NOT_TRIAGED = gettext_lazy("noch nicht geprüft")
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    kind: str = "text"  # text, longtext, int, percent, duration, days, date, datetime, ticket
+
+    @property
+    def csv_label(self) -> str:
+        unit = {"duration": _("Stunden"), "days": _("Tage"), "percent": "%"}.get(self.kind)
+        return f"{self.label} ({unit})" if unit else str(self.label)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "percent", "duration", "days")
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    columns: list[Column]
+    rows: list[list]
+    footer: list | None = None  # a totals row, same columns
+    description: str = ""  # what the figures mean, in words
+    note: str = ""  # e.g. that the page shows only part of the rows
+    chart: str = ""  # inline SVG drawn from the same numbers
+
+    def html_rows(self):
+        return [
+            [
+                {
+                    "text": as_html(column.kind, value),
+                    "url": link(column.kind, value),
+                    "numeric": column.numeric,
+                }
+                for column, value in zip(self.columns, row, strict=True)
+            ]
+            for row in self.rows
+        ]
+
+    def html_footer(self):
+        """The totals row: its first cell is a label, its blank cells stay blank."""
+        if not self.footer:
+            return None
+        return [
+            {
+                "text": "" if value == "" else as_html("text" if i == 0 else column.kind, value),
+                "numeric": column.numeric,
+            }
+            for i, (column, value) in enumerate(self.footer_pairs())
+        ]
+
+    def footer_pairs(self):
+        return zip(self.columns, self.footer, strict=True)
+
+    def csv_rows(self):
+        yield [column.csv_label for column in self.columns]
+        for row in self.rows:
+            yield [as_csv(column.kind, value) for column, value in zip(self.columns, row, strict=True)]
+        if self.footer:
+            yield [
+                as_csv("text" if i == 0 else column.kind, value)
+                for i, (column, value) in enumerate(self.footer_pairs())
+            ]
+
+
+# ---- formatting ------------------------------------------------------------------------------------
+
+
+def decimal(value, places: int) -> str:
+    """Rounded half up, in the active language's notation (number_format alone would cut off)."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return number_format(rounded, places)
+
+
+def duration_text(value: datetime.timedelta | None) -> str:
+    if value is None:
+        return "–"
+    minutes = value.total_seconds() / 60
+    if minutes < 60:
+        return _("%(n)s min") % {"n": decimal(minutes, 0)}
+    if minutes < 48 * 60:
+        return _("%(n)s Std.") % {"n": decimal(minutes / 60, 1)}
+    return _("%(n)s Tage") % {"n": decimal(minutes / 60 / 24, 1)}
+
+
+def days_text(value) -> str:
+    return "–" if value is None else _("%(n)s Tage") % {"n": decimal(value, 1 if value % 1 else 0)}
+
+
+def percent_text(value) -> str:
+    return "–" if value is None else _("%(n)s %%") % {"n": decimal(value * 100, 1)}
+
+
+def as_html(kind: str, value) -> str:
+    if value is None or value == "":
+        return "–"
+    formatter = {
+        "int": lambda v: number_format(v, force_grouping=True),
+        "percent": percent_text,
+        "duration": duration_text,
+        "days": days_text,
+        "date": lambda v: date_format(v, "d.m.Y"),
+        "datetime": lambda v: date_format(timezone.localtime(v), "d.m.Y H:i"),
+        "ticket": lambda v: v[1],
+        "longtext": lambda v: v if len(v) <= 140 else v[:139] + "…",
+    }.get(kind, str)
+    return formatter(value)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_csv(kind: str, value) -> str:
+    if value is None:
+        return ""
+    if kind in ("text", "longtext") and str(value).startswith(FORMULA_START):
+        return "'" + str(value)  # typed text, never a formula in a spreadsheet program
+    formatter = {
+        "percent": lambda v: decimal(v * 100, 1),
+        "duration": lambda v: decimal(v.total_seconds() / 3600, 2),
+        "days": lambda v: decimal(v, 1),
+        "date": lambda v: v.isoformat(),
+        "datetime": lambda v: timezone.localtime(v).isoformat(),
+        "ticket": lambda v: v[1],
+    }.get(kind, str)
+    return formatter(value)
+
+
+def link(kind: str, value) -> str | None:
+    return reverse("ticket-detail", args=[value[0]]) if kind == "ticket" and value else None
+
+
+def spread_cells(spread: figures.Spread) -> list:
+    return [spread.count, spread.median, spread.p90]
+
+
+def category_label(value: str) -> str:
+    return str(Category(value).label) if value else str(NOT_TRIAGED)
+
+
+CATEGORIES = [*Category.values, ""]
+
+
+# ---- the tables ------------------------------------------------------------------------------------
+
+
+def by_state_category(cohort: figures.Cohort) -> Table:
+    columns = [Column(_("Status")), *(Column(category_label(c), "int") for c in CATEGORIES)]
+    columns.append(Column(_("Summe"), "int"))
+    rows = []
+    for state in State:
+        counts = [cohort.by_state_category.get((state.value, c), 0) for c in CATEGORIES]
+        rows.append([state.label, *counts, sum(counts)])
+    totals = [sum(row[i + 1] for row in rows) for i in range(len(CATEGORIES))]
+    state_bars = [svg.Group(str(row[0]), (svg.Bar(row[-1], number_format(row[-1])),)) for row in rows]
+    category_bars = [
+        svg.Group(category_label(c), (svg.Bar(total, number_format(total)),))
+        for c, total in zip(CATEGORIES, totals, strict=True)
+    ]
+    chart = svg.bar_chart(
+        chart_id="chart-by-state",
+        title=_("Eröffnete Vorgänge nach heutigem Status"),
+        description=_(
+            "Balkendiagramm: Anzahl der im Zeitraum eröffneten Vorgänge je Status; "
+            "die Zahlen stehen auch in der Tabelle."
+        ),
+        groups=state_bars,
+    ) + svg.bar_chart(
+        chart_id="chart-by-category",
+        title=_("Eröffnete Vorgänge nach Kategorie"),
+        description=_(
+            "Balkendiagramm: Anzahl der im Zeitraum eröffneten Vorgänge je Kategorie; "
+            "die Zahlen stehen auch in der Tabelle."
+        ),
+        groups=category_bars,
+    )
+    return Table(
+        slug="by-state-category",
+        title=_("Eröffnete Vorgänge nach Status und Kategorie"),
+        columns=columns,
+        rows=rows,
+        footer=[_("Summe"), *totals, sum(totals)],
+        description=_(
+            "Vorgänge, deren Anruf im Zeitraum einging, nach ihrem heutigen Status und ihrer "
+            "Kategorie aus der Prüfung."
+        ),
+        chart=chart,
+    )
+
+
+def first_call(cohort: figures.Cohort) -> Table:
+    keys = ("opened", "decided", "first_call", "reopened_after_fix", "escalated")
+    columns = [
+        Column(_("Kategorie")),
+        Column(_("eröffnet"), "int"),
+        Column(_("entschieden"), "int"),
+        Column(_("beim ersten Anruf gelöst"), "int"),
+        Column(_("Sofortlösung, später wieder geöffnet"), "int"),
+        Column(_("an SIC eskaliert"), "int"),
+        Column(_("Erstlösungsquote"), "percent"),
+    ]
+    rows = []
+    for category in CATEGORIES:
+        row = cohort.by_category.get(category)
+        if row:
+            rows.append(
+                [
+                    category_label(category),
+                    *(row[k] for k in keys),
+                    figures.rate(row["first_call"], row["decided"]),
+                ]
+            )
+    return Table(
+        slug="first-call-resolution",
+        title=_("Erstlösungsquote (Lösung beim ersten Anruf)"),
+        columns=columns,
+        rows=rows,
+        footer=[_("Summe"), *(cohort.total(k) for k in keys), cohort.first_call_rate],
+        description=_(
+            "Von den im Zeitraum eröffneten Vorgängen, über die der Support entschieden hat (Sofortlösung "
+            "oder Eskalation an SIC, bis heute), der Anteil, dessen erste Entscheidung die Sofortlösung "
+            "direkt aus der Prüfung war – also ohne SIC – und der danach nie wieder geöffnet wurde."
+        ),
+    )
+
+
+def time_to_close(closes: figures.Closes) -> Table:
+    rows = [[label, *spread_cells(closes.by_path[path])] for path, label in figures.Path.LABELS.items()]
+    in_days = any(
+        spread.p90 and spread.p90 >= datetime.timedelta(days=2) for spread in closes.by_path.values()
+    )
+    unit = datetime.timedelta(days=1) if in_days else datetime.timedelta(hours=1)
+    chart = svg.bar_chart(
+        chart_id="chart-time-to-close",
+        title=_("Zeit bis zum Abschluss je Weg"),
+        description=(
+            _(
+                "Balkendiagramm in Tagen: Median und 90. Perzentil der Zeit vom Anruf bis zum Abschluss "
+                "je Weg."
+            )
+            if in_days
+            else _(
+                "Balkendiagramm in Stunden: Median und 90. Perzentil der Zeit vom Anruf bis zum "
+                "Abschluss je Weg."
+            )
+        ),
+        groups=[
+            svg.Group(
+                f"{label} (n = {closes.by_path[path].count})",
+                (
+                    bar(_("Median"), closes.by_path[path].median, unit),
+                    bar(_("90. Perzentil"), closes.by_path[path].p90, unit),
+                ),
+            )
+            for path, label in figures.Path.LABELS.items()
+        ],
+        series=[_("Median"), _("90. Perzentil")],
+    )
+    return Table(
+        slug="time-to-close",
+        title=_("Zeit bis zum Abschluss je Weg"),
+        columns=[
+            Column(_("Weg")),
+            Column(_("Abschlüsse"), "int"),
+            Column(_("Median"), "duration"),
+            Column(_("90. Perzentil"), "duration"),
+        ],
+        rows=rows,
+        footer=[_("alle Wege"), *spread_cells(closes.overall)],
+        description=_(
+            "Jeder Abschluss im Zeitraum, gemessen vom Anruf bis zum Abschluss. Der Weg ergibt sich aus "
+            "der Historie: der Status vor dem Abschluss, und bei einer Sofortlösung, ob der Vorgang in "
+            "Prüfung (Support) oder bei SIC war. Median: der mittlere Wert; 90. Perzentil: der kleinste "
+            "Wert, den mindestens 90 % der Abschlüsse nicht überschreiten."
+        ),
+        chart=chart,
+    )
+
+
+def bar(series: str, value: datetime.timedelta | None, unit: datetime.timedelta) -> svg.Bar:
+    return svg.Bar(value / unit if value else 0, f"{series}: {duration_text(value)}")
+
+
+def overdue(count: int, tickets, today: datetime.date, complete: bool) -> Table:
+    rows = [
+        [
+            (t.pk, t.number),
+            t.customer.name,
+            t.summary,
+            t.get_state_display(),
+            t.program_request.vendor_reference if t.program_request else "",
+            t.follow_up_date,
+            (today - t.follow_up_date).days,
+        ]
+        for t in tickets
+    ]
+    note = ""
+    if not complete and count > len(rows):
+        note = _("Die ältesten %(shown)d von %(count)d; alle stehen in der CSV-Datei.") % {
+            "shown": len(rows),
+            "count": count,
+        }
+    return Table(
+        slug="overdue-follow-ups",
+        title=_("Überfällige Wiedervorlagen (Stand heute)"),
+        columns=[
+            Column(_("Vorgang"), "ticket"),
+            Column(_("Kunde")),
+            Column(_("Betreff")),
+            Column(_("Status")),
+            Column(_("Programmwunsch")),
+            Column(_("Wiedervorlage"), "date"),
+            Column(_("Tage überfällig"), "int"),
+        ],
+        rows=rows,
+        description=_(
+            "Vorgänge bei SIC oder im Programmwunsch, deren Wiedervorlage vor heute lag und bei denen "
+            "noch nicht nachgefragt wurde (heute fällige zählen noch nicht als überfällig). Unabhängig "
+            "vom Zeitraum."
+        ),
+        note=note,
+    )
+
+
+def risk_events(events: figures.RiskEvents) -> Table:
+    rows = [
+        [
+            (r.ticket_id, r.ticket.number),
+            r.ticket.customer.name,
+            r.created_at,
+            r.risk_description,
+            r.get_state_display(),
+            r.get_decision_display() if r.decision else "",
+            r.signer_name,
+            r.signed_at,
+        ]
+        for r in events.reviews
+    ]
+    return Table(
+        slug="risk-events",
+        title=_("Risikorelevante Ereignisse"),
+        columns=[
+            Column(_("Vorgang"), "ticket"),
+            Column(_("Kunde")),
+            Column(_("gemeldet"), "datetime"),
+            Column(_("gemeldetes Risiko"), "longtext"),
+            Column(_("Bewertung")),
+            Column(_("Entscheidung")),
+            Column(_("unterschrieben von")),
+            Column(_("unterschrieben am"), "datetime"),
+        ],
+        rows=rows,
+        description=_(
+            "Jede im Zeitraum angeforderte Bewertung durch die Geschäftsleitung ist ein risikorelevantes "
+            "Ereignis (bei der Prüfung oder später als risikorelevant gemeldet)."
+        ),
+    )
+
+
+def risk_decisions(events: figures.RiskEvents) -> Table:
+    labels = {"pending": _("noch nicht bewertet"), **dict(RiskReview.Decision.choices)}
+    rows = [[labels[key], count] for key, count in events.by_decision.items()]
+    return Table(
+        slug="risk-decisions",
+        title=_("Entscheidungen der Geschäftsleitung"),
+        columns=[Column(_("Entscheidung")), Column(_("Ereignisse"), "int")],
+        rows=rows,
+        footer=[_("Summe"), events.count],
+        description=_(
+            "Die risikorelevanten Ereignisse des Zeitraums nach der unterschriebenen Entscheidung."
+        ),
+    )
+
+
+def sic_first_answer(answers: figures.FirstAnswers) -> Table:
+    rows = [[label, *spread_cells(answers.by_answer[key])] for key, label in figures.ANSWERS.items()]
+    rows.append([_("noch ohne Antwort (Wartezeit bis jetzt)"), *spread_cells(answers.waiting)])
+    return Table(
+        slug="sic-first-answer",
+        title=_("Zeit bis zur ersten Antwort von SIC"),
+        columns=[
+            Column(_("Antwort")),
+            Column(_("Eskalationen"), "int"),
+            Column(_("Median"), "duration"),
+            Column(_("90. Perzentil"), "duration"),
+        ],
+        rows=rows,
+        footer=[_("alle beantworteten"), *spread_cells(answers.answered)],
+        description=_(
+            "Jede Eskalation an SIC im Zeitraum, gemessen bis zum nächsten Schritt aus „Bei SIC“ heraus: "
+            "Sofortlösung von SIC oder Einstufung als Programmwunsch. Eine Nachfrage bei der Wiedervorlage "
+            "ist keine Antwort von SIC."
+        ),
+    )
+
+
+def program_request_decisions(decisions: figures.Decisions) -> Table:
+    def cells(row):
+        return [
+            row["decided"],
+            row["realized"],
+            row["rejected"],
+            figures.rate(row["rejected"], row["decided"]),
+            row["release"].median,
+            row["release"].p90,
+        ]
+
+    rows = [[label, *cells(decisions.by_kind[kind])] for kind, label in ProgramRequest.Kind.choices]
+    total = {
+        "decided": decisions.total("decided"),
+        "realized": decisions.total("realized"),
+        "rejected": decisions.total("rejected"),
+        "release": decisions.release,
+    }
+    return Table(
+        slug="program-request-decisions",
+        title=_("Entscheidungen von SIC über Programmwünsche"),
+        columns=[
+            Column(_("Art")),
+            Column(_("entschieden"), "int"),
+            Column(_("realisiert"), "int"),
+            Column(_("abgelehnt"), "int"),
+            Column(_("Ablehnungsquote"), "percent"),
+            Column(_("Median bis zur Auslieferung"), "days"),
+            Column(_("90. Perzentil bis zur Auslieferung"), "days"),
+        ],
+        rows=rows,
+        footer=[_("Summe"), *cells(total)],
+        description=_(
+            "Programmwünsche, deren Entscheidung (realisiert oder abgelehnt) im Zeitraum erfasst wurde. "
+            "Zeit bis zur Auslieferung: vom Tag des Programmwunsches bis zum Tag der Realisierung, in Tagen. "
+            "Ablehnungsquote: abgelehnt / entschieden."
+        ),
+    )
+
+
+def open_program_requests(table: dict) -> Table:
+    rows = [[label, *table[kind], sum(table[kind])] for kind, label in ProgramRequest.Kind.choices]
+    totals = [sum(row[i + 1] for row in rows) for i in range(len(figures.AGE_BUCKETS) + 1)]
+    return Table(
+        slug="open-program-requests",
+        title=_("Offene Programmwünsche nach Art und Alter (Stand heute)"),
+        columns=[
+            Column(_("Art")),
+            *(Column(str(label), "int") for _limit, label in figures.AGE_BUCKETS),
+            Column(_("Summe"), "int"),
+        ],
+        rows=rows,
+        footer=[_("Summe"), *totals],
+        description=_(
+            "Programmwünsche, über die SIC noch nicht entschieden hat, nach Tagen seit ihrer Erfassung."
+        ),
+    )
+
+
+def sic_inquiries(rows: list[dict]) -> Table:
+    return Table(
+        slug="sic-inquiries",
+        title=_("Wiedervorlagen, die SIC verstreichen ließ"),
+        columns=[
+            Column(_("Vorgang"), "ticket"),
+            Column(_("Betreff")),
+            Column(_("Programmwunsch")),
+            Column(_("Nachfragen"), "int"),
+        ],
+        rows=[
+            [
+                (row["ticket_id"], row["ticket__number"]),
+                row["ticket__summary"],
+                row["ticket__program_request__vendor_reference"] or "",
+                row["count"],
+            ]
+            for row in rows
+        ],
+        footer=[_("Summe"), "", "", sum(row["count"] for row in rows)],
+        description=_(
+            "Nachfragen bei SIC im Zeitraum (Schritt „Wiedervorlage: bei SIC nachgefragt“): Die "
+            "Wiedervorlage war fällig, ohne dass SIC sich gemeldet hatte."
+        ),
+    )
+
+
+def summary(period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows) -> Table:
+    pending = events.by_decision["pending"]
+    rows = [
+        [_("Vorgänge eröffnet"), number_format(cohort.opened)],
+        [_("Vorgänge abgeschlossen"), number_format(closes.tickets)],
+        [_("Erstlösungsquote"), percent_text(cohort.first_call_rate)],
+        [_("Zeit bis zum Abschluss (Median, alle Wege)"), duration_text(closes.overall.median)],
+        [_("Überfällige Wiedervorlagen (heute)"), number_format(overdue_count)],
+        [_("Risikorelevante Ereignisse (davon unbewertet)"), f"{events.count} ({pending})"],
+        [_("Eskalationen an SIC"), number_format(answers.escalations)],
+        [_("Erste Antwort von SIC (Median)"), duration_text(answers.answered.median)],
+        [_("Programmwünsche entschieden"), number_format(decisions.total("decided"))],
+        [_("Ablehnungsquote der Programmwünsche"), percent_text(decisions.rejection_rate)],
+        [_("Nachfragen bei SIC"), number_format(sum(row["count"] for row in inquiry_rows))],
+    ]
+    return Table(
+        slug="summary",
+        title=_("Kennzahlen"),
+        columns=[Column(_("Kennzahl")), Column(_("Wert"))],
+        rows=rows,
+        description=_(
+            "Zeitraum %(first)s bis %(last)s (Europe/Berlin); die Einzelheiten in den Tabellen unten."
+        )
+        % {"first": date_format(period.first, "d.m.Y"), "last": date_format(period.last, "d.m.Y")},
+    )
+
+
+@dataclass
+class Report:
+    period: figures.Period
+    process: list[Table] = field(default_factory=list)  # tickets, for the management review
+    supplier: list[Table] = field(default_factory=list)  # the supplier report on SIC
+    summary: Table | None = None
+
+    def table(self, slug: str) -> Table | None:
+        for table in [self.summary, *self.process, *self.supplier]:
+            if table.slug == slug:
+                return table
+        return None
+
+
+SLUGS = (
+    "summary",
+    "by-state-category",
+    "first-call-resolution",
+    "time-to-close",
+    "overdue-follow-ups",
+    "risk-events",
+    "risk-decisions",
+    "sic-first-answer",
+    "program-request-decisions",
+    "open-program-requests",
+    "sic-inquiries",
+)
+
+
+def build(period: figures.Period, now: datetime.datetime, *, complete: bool = False) -> Report:
+    """Every table of the report in a fixed number of queries; `complete`: every overdue follow-up."""
+    today = timezone.localdate(now)
+    cohort = figures.opened_tickets(period)
+    closes = figures.closes(period)
+    overdue_count, overdue_tickets = figures.overdue_follow_ups(
+        today, None if complete else figures.OVERDUE_SHOWN
+    )
+    events = figures.risk_events(period)
+    answers = figures.first_answers(period, now)
+    decisions = figures.program_request_decisions(period)
+    inquiry_rows = figures.inquiries(period)
+    return Report(
+        period=period,
+        summary=summary(period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows),
+        process=[
+            by_state_category(cohort),
+            first_call(cohort),
+            time_to_close(closes),
+            overdue(overdue_count, overdue_tickets, today, complete),
+            risk_events(events),
+            risk_decisions(events),
+        ],
+        supplier=[
+            sic_first_answer(answers),
+            program_request_decisions(decisions),
+            open_program_requests(figures.open_program_requests(today)),
+            sic_inquiries(inquiry_rows),
+        ],
+    )

@@ -1,0 +1,45 @@
+"""The reports page /reports/ for the management review and its CSV downloads (DESIGN §8)."""
+
+import csv
+
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles
+from accounts.decorators import role_required
+from reports import figures, tables
+from reports.forms import PeriodForm
+
+
+@role_required(roles.can_read_reports)
+@require_http_methods(["GET", "HEAD"])
+def report(request):
+    now = timezone.now()
+    form = PeriodForm(request.GET, today=timezone.localdate(now))
+    context = {"form": form, "presets": figures.presets(timezone.localdate(now))}
+    if not form.is_valid():
+        return render(request, "reports/report.html", context, status=400)
+    context["report"] = tables.build(form.cleaned_data["period"], now)
+    return render(request, "reports/report.html", context)
+
+
+@role_required(roles.can_read_reports)
+@require_http_methods(["GET", "HEAD"])
+def report_csv(request, table):
+    if table not in tables.SLUGS:
+        raise Http404(table)
+    now = timezone.now()
+    form = PeriodForm(request.GET, today=timezone.localdate(now))
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+    period = form.cleaned_data["period"]
+    rows = tables.build(period, now, complete=True).table(table).csv_rows()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bericht-{table}-{period.first}-{period.last}.csv"'
+    )
+    response.write("\ufeff")  # the byte-order mark: spreadsheet programs then read UTF-8 correctly
+    csv.writer(response, delimiter=";").writerows(rows)
+    return response
