@@ -1,7 +1,10 @@
 """Work queues (DESIGN §8): the follow-up queue (Wiedervorlage) and management's risk reviews."""
 
+import csv
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,10 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
+from audit.exports import cell, local
 from supportdesk.errors import Conflict, InvalidData
 from tickets import services
 from tickets.forms import RiskReviewSignForm
 from tickets.models import RiskReview, State, Ticket
+from tickets.selectors import user_name
 
 PAGE_SIZE = 50
 SIGNED_PAGE_SIZE = 25
@@ -86,3 +91,51 @@ def risk_review_sign(request, ticket_pk):
         request, _("Die Bewertung zu Vorgang %(number)s ist unterschrieben.") % {"number": ticket.number}
     )
     return redirect("risk-reviews")
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_export)
+def signed_reviews_csv(request):
+    """Every signed risk review with its signature, for the management review and the auditor."""
+    reviews = (
+        RiskReview.objects.filter(state=RiskReview.State.SIGNED)
+        .select_related("ticket__customer", "requested_by")
+        .order_by("signed_at", "pk")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="risikobewertungen.csv"'
+    response.write("\ufeff")  # byte-order mark: spreadsheet programs then read UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            _("Vorgang"),
+            _("Kunde"),
+            _("gemeldetes Risiko"),
+            _("angefordert"),
+            _("angefordert von"),
+            _("unterschrieben von"),
+            _("unterschrieben am"),
+            _("Bedeutung der Unterschrift"),
+            _("Entscheidung"),
+            _("Meldekategorie"),
+            _("Kommentar"),
+        ]
+    )
+    for review in reviews.iterator(chunk_size=500):
+        writer.writerow(
+            cell(value)
+            for value in [
+                review.ticket.number,
+                review.ticket.customer.name,
+                review.risk_description,
+                local(review.created_at),
+                user_name(review.requested_by),
+                review.signer_name,
+                local(review.signed_at),
+                review.meaning,
+                review.get_decision_display(),
+                review.get_report_category_display(),
+                review.comment,
+            ]
+        )
+    return response

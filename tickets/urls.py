@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<int:pk>/email/", customer_email.ticket_email, name="ticket-email"),
     path("follow-ups/", queues.follow_ups, name="follow-ups"),
     path("risk-reviews/", queues.risk_reviews, name="risk-reviews"),
+    path("risk-reviews/signed.csv", queues.signed_reviews_csv, name="risk-reviews-signed-csv"),
     path("risk-reviews/<int:ticket_pk>/sign/", queues.risk_review_sign, name="risk-review-sign"),
     path("risk-reviews/<int:review_pk>/report/", reporting.authority_report, name="authority-report"),
 ]
