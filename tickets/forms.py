@@ -115,8 +115,12 @@ class TransitionForm(forms.Form):
         super().__init__(data, **kwargs)
 
 
+# An explicit first entry: the person must choose, nothing is preselected by accident.
+PLEASE_CHOOSE = [("", _("– bitte wählen –"))]
+
+
 class TriageForm(TransitionForm):
-    category = ChoiceField(choices=Category.choices, label=_("Art des Problems"))
+    category = ChoiceField(choices=PLEASE_CHOOSE + Category.choices, label=_("Art des Problems"))
     risk_relevant = BooleanField(label=_("Risikorelevantes Ereignis?"))
     risk_description = LongTextField(required=False, label=_("Beschreibung des Risikos"))
 
@@ -161,7 +165,7 @@ class RegisterProgramRequestForm(TransitionForm):
         required=False,
         label=_("bestehender Programmwunsch"),
     )
-    kind = ChoiceField(choices=ProgramRequest.Kind.choices, required=False, label=_("Art"))
+    kind = ChoiceField(choices=PLEASE_CHOOSE + ProgramRequest.Kind.choices, required=False, label=_("Art"))
     vendor_reference = TextField(max_length=100, required=False, label=_("Referenz bei SIC"))
     follow_up_date = DateField(validators=[validate_not_past], label=_("Wiedervorlage"))
     planned_release = TextField(max_length=50, required=False, label=_("geplante Version"))

@@ -105,11 +105,6 @@ class IntakePage:
         self.new_contact = NewContactForm(data, prefix="new_contact")
         self.problem = ProblemForm(data)
         self.triage = TriageForm(data, ticket=None, prefix="triage")
-        category = self.triage.fields["category"]
-        category.choices = [
-            ("", _("– bitte wählen –")),
-            *category.choices,
-        ]  # a choice, never a silent default
         self.run_triage = triage
 
     def selected(self):
