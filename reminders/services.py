@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from accounts import roles
 from reminders.models import ReminderSent
-from tickets.models import RiskReview, State, Ticket
+from tickets.models import RiskReview, Ticket
 from tickets.services import management_users
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def follow_up_digests(now: datetime.datetime) -> int:
     else, e.g. management), which go to every support user. No tickets, no mail."""
     today = timezone.localdate(now)
     due = list(
-        Ticket.objects.filter(state__in=[State.ESCALATED, State.PROGRAM_REQUEST], follow_up_date__lte=today)
+        Ticket.objects.follow_up_due(today)
         .select_related("customer")
         .order_by("follow_up_date", "created_at", "pk")
     )

@@ -283,7 +283,7 @@ def overdue_follow_ups(today: datetime.date, limit: int | None = OVERDUE_SHOWN) 
     """Tickets at SIC whose follow-up date is before today (due today is not yet overdue); oldest first.
     Two queries: the count and the first `limit` (all when None)."""
     queryset = (
-        Ticket.objects.filter(state__in=[State.ESCALATED, State.PROGRAM_REQUEST], follow_up_date__lt=today)
+        Ticket.objects.follow_up_overdue(today)
         .select_related("customer", "program_request")
         .order_by("follow_up_date", "created_at", "pk")
     )

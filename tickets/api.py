@@ -104,8 +104,8 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 
 def follow_up_due(queryset, name, value):
-    due = Q(state__in=[State.ESCALATED, State.PROGRAM_REQUEST], follow_up_date__lte=timezone.localdate())
-    return queryset.filter(due) if value else queryset.exclude(due)
+    due = Ticket.objects.follow_up_due(timezone.localdate()).values("pk")
+    return queryset.filter(pk__in=due) if value else queryset.exclude(pk__in=due)
 
 
 def matching_text(queryset, name, value):

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from tickets import api, reporting
+from tickets import reporting
 from tickets.models import NOTIFICATION_REQUIRED_TO_CLOSE, CustomerNotification, RiskReview, State, Ticket
 
 SHOWN = 20  # per list; the count above each list tells how many there are in all
@@ -18,10 +18,8 @@ def my_open_tickets(user) -> QuerySet[Ticket]:
 
 
 def follow_ups_due() -> QuerySet[Ticket]:
-    """Wiedervorlage due today or overdue, oldest first: the API's `follow_up_due` filter (DESIGN §7)."""
-    return api.follow_up_due(Ticket.objects.all(), "follow_up_due", True).order_by(
-        "follow_up_date", "created_at", "pk"
-    )
+    """Wiedervorlage due today or overdue, oldest first (DESIGN §7 follow_up_due)."""
+    return Ticket.objects.follow_up_due(timezone.localdate()).order_by("follow_up_date", "created_at", "pk")
 
 
 def pending_risk_reviews() -> QuerySet[RiskReview]:

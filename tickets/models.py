@@ -12,7 +12,7 @@ from django_fsm import (
 )
 
 from accounts import roles
-from audit.models import AuditedModel
+from audit.models import AuditedModel, UndeletableQuerySet
 
 
 class State(models.TextChoices):
@@ -98,6 +98,19 @@ risk_reviews_signed.refusal = _(
 )
 
 
+# Waiting on SIC: the states that carry a follow-up date (Wiedervorlage).
+FOLLOW_UP_STATES = (State.ESCALATED, State.PROGRAM_REQUEST)
+
+
+class TicketQuerySet(UndeletableQuerySet):
+    def follow_up_due(self, on: datetime.date):
+        """DESIGN §7 follow_up_due: waiting on SIC with a follow-up date on `on` or earlier."""
+        return self.filter(state__in=FOLLOW_UP_STATES, follow_up_date__lte=on)
+
+    def follow_up_overdue(self, on: datetime.date):
+        return self.filter(state__in=FOLLOW_UP_STATES, follow_up_date__lt=on)
+
+
 class TicketNumberCounter(models.Model):
     """The last ticket number handed out per year; locked while a ticket is created (gap-free)."""
 
@@ -109,6 +122,8 @@ class TicketNumberCounter(models.Model):
 
 
 class Ticket(ConcurrentTransitionMixin, AuditedModel):
+    objects = TicketQuerySet.as_manager()
+
     number = models.CharField(_("Nummer"), max_length=20, unique=True, editable=False)
     state = FSMField(_("Status"), choices=State.choices, default=State.INTAKE, protected=True)
     # When the ticket entered its current state; R2 counts notifications from here.

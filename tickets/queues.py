@@ -16,7 +16,7 @@ from audit.exports import cell, local
 from supportdesk.errors import Conflict, InvalidData
 from tickets import services
 from tickets.forms import RiskReviewSignForm
-from tickets.models import RiskReview, State, Ticket
+from tickets.models import RiskReview, Ticket
 from tickets.selectors import user_name
 
 PAGE_SIZE = 50
@@ -28,7 +28,7 @@ SIGNED_PAGE_SIZE = 25
 def follow_ups(request):
     today = timezone.localdate()
     due = (
-        Ticket.objects.filter(state__in=[State.ESCALATED, State.PROGRAM_REQUEST], follow_up_date__lte=today)
+        Ticket.objects.follow_up_due(today)
         .select_related("customer", "program_request", "assignee")
         .order_by("follow_up_date", "created_at", "pk")
     )

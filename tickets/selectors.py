@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from tickets.api import TicketFilter
 from tickets.history import history_entries
-from tickets.models import RiskReview, State, Ticket
+from tickets.models import FOLLOW_UP_STATES, RiskReview, State, Ticket
 from tickets.services import transition_label
 
 PAGE_SIZE = 25
-FOLLOW_UP_STATES = (State.ESCALATED, State.PROGRAM_REQUEST)
 
 # ?sort= values (whitelisted) and their ordering; a stable tie-break keeps pages from overlapping.
 SORTS = {
