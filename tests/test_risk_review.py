@@ -69,6 +69,22 @@ def test_it_refuses_a_wrong_password_and_leaves_the_review_pending(support_user,
 
 
 @pytest.mark.req("R12")
+def test_it_logs_a_refused_signature_with_who_tried(support_user, management_user, caplog):
+    ticket = risk_ticket(support_user)
+    review = ticket.risk_reviews.get()
+
+    with caplog.at_level("WARNING", logger="tickets.services"):
+        sign(management_user, ticket, password="falsch")
+
+    assert any(
+        f"Risk review {review.pk}" in message
+        and management_user.username in message
+        and "wrong password" in message
+        for message in caplog.messages
+    )
+
+
+@pytest.mark.req("R12")
 def test_it_needs_a_valid_decision(support_user, management_user):
     ticket = risk_ticket(support_user)
     response = sign(management_user, ticket, decision="egal")
