@@ -62,6 +62,12 @@ class TicketEditForm(TicketCreateForm):
         self.ticket = ticket
         super().__init__(data, **kwargs)
 
+    @classmethod
+    def current_values(cls, ticket) -> dict:
+        """The ticket's values of this form's fields: the page's initial data, and what a partial
+        edit (PATCH) keeps for the fields it does not send."""
+        return {name: getattr(ticket, ticket._meta.get_field(name).attname) for name in cls.base_fields}
+
     def clean(self):
         data = forms.Form.clean(self)
         contact = data.get("contact")

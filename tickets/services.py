@@ -117,15 +117,7 @@ def ticket_update(*, ticket_id, by, data, expected_version=None) -> Ticket:
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         if expected_version is not None and expected_version != ticket.version:
             raise Conflict(STALE)
-        current = {
-            "contact": ticket.contact_id,
-            "caller_name": ticket.caller_name,
-            "caller_phone": ticket.caller_phone,
-            "summary": ticket.summary,
-            "description": ticket.description,
-            "assignee": ticket.assignee_id,
-        }
-        fields = validated(TicketEditForm({**current, **data}, ticket=ticket))
+        fields = validated(TicketEditForm({**TicketEditForm.current_values(ticket), **data}, ticket=ticket))
         for name, value in fields.items():
             setattr(ticket, name, value)
         save_audited(ticket, by=by, reason="edit")

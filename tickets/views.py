@@ -85,15 +85,7 @@ def transition_panels(ticket, user, failed=None):
 
 
 def edit_form(ticket, data=None):
-    initial = {
-        "contact": ticket.contact_id,
-        "caller_name": ticket.caller_name,
-        "caller_phone": ticket.caller_phone,
-        "summary": ticket.summary,
-        "description": ticket.description,
-        "assignee": ticket.assignee_id,
-    }
-    form = data or TicketEditForm(ticket=ticket, initial=initial)
+    form = data or TicketEditForm(ticket=ticket, initial=TicketEditForm.current_values(ticket))
     form.fields["contact"].queryset = ticket.customer.contacts.filter(active=True)
     return for_page(form, "edit")
 
