@@ -36,6 +36,9 @@ def test_readme_screenshots_of_the_intake_and_the_ticket_page(live_server, page,
     page.get_by_label("Telefonnummer oder Name").fill("Lindner")
     page.locator("#lookup-results").get_by_role("button", name="Petra Schneider").click()
     expect(page.get_by_label("Anrufer", exact=True)).to_have_value("Petra Schneider")
+    # Picking may reload the page (the no-JS fallback) when the click beats htmx's processing of
+    # the fresh results; typing before that load ends would be lost with the old page.
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Betreff").fill("Kassenrezept: Druck bricht mit Fehler 4711 ab")
     page.get_by_label("Problembeschreibung").fill(
         "Beim Drucken eines Kassenrezepts aus der Auftragserfassung erscheint Fehler 4711, "
