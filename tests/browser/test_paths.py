@@ -98,6 +98,7 @@ def test_immediate_fix_with_the_intake_by_keyboard_only(live_server, page, scree
     expect(caller.get_by_role("status")).to_contain_text("Sanitätshaus Lindner GmbH")
     expect(caller.get_by_role("status")).to_contain_text("Petra Schneider")
     expect(page.get_by_label("Anrufer", exact=True)).to_have_value("Petra Schneider")
+    page.wait_for_load_state("networkidle")  # the pick may reload the page (no-JS fallback)
 
     # Summary and description, reached by Tab only.
     summary = page.get_by_label("Betreff")
