@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMModelMixin
+from django_fsm import ConcurrentTransition, FSMModelMixin
 from simple_history.models import HistoricalRecords
 
 
@@ -54,6 +54,28 @@ class AuditedModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise DeletionRefused(self)
+
+
+class VersionedModel(models.Model):
+    """Optimistic lock: bumped on every save; saving a row changed since it was read is refused (R6)."""
+
+    version = models.PositiveIntegerField(_("Version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        updated = super()._do_update(
+            base_qs.filter(version=self.version - 1), using, pk_val, values, update_fields, forced_update
+        )
+        if not updated and base_qs.filter(pk=pk_val).exists():
+            raise ConcurrentTransition(f"The {self._meta.model_name} was changed since it was read.")
+        return updated
 
 
 class AppendOnlyQuerySet(models.QuerySet):

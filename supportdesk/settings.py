@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "reports",
     "capa",
     "reminders",
+    "solutions",
 ]
 
 MIDDLEWARE = [

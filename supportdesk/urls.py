@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("reports.urls")),
     path("", include("capa.urls")),
+    path("", include("solutions.urls")),
 ]
 
 

@@ -19,6 +19,7 @@ from audit.models import AuditedModel, DeletionRefused
 from capa import services as capa_services
 from customers import services as customer_services
 from customers.models import Customer
+from solutions import services as solution_services
 from tests.factories import (
     PASSWORD,
     CustomerFactory,
@@ -97,11 +98,26 @@ def casework(support_user, management_user):
         management_user,
         **{**transition_data("register_program_request"), "program_request": shared.program_request_id},
     )
+    known = solution_services.solution_create(
+        by=support_user,
+        data={
+            "title": "Lieferschein zeigt falsche Menge",
+            "symptoms": "Menge doppelt",
+            "solution": "Position neu erfassen",
+            "kind": "workaround",
+            "category": "software",
+            "program_request": shared.program_request_id,
+        },
+    )
+    solution_services.solution_update(solution_id=known.pk, by=management_user, data={"cause": "Fehler"})
     vendor_services.program_request_transition(
         program_request_id=shared.program_request_id,
         name="realize",
         by=management_user,
         data={"release": "12.4"},
+    )
+    solution_services.solution_transition(
+        solution_id=known.pk, name="retire", by=support_user, data={"reason": "ab 12.4 behoben"}
     )
     for ticket in (shared, linked):
         notify(ticket, NotificationKind.REALIZED, support_user)

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import CanSign
+from supportdesk import search
 from supportdesk.api import BooleanFilter, request_data
 from tickets import services
 from tickets.forms import TRANSITION_FORMS
@@ -45,6 +46,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "resolution_kind",
             "solution",
             "program_request",
+            "known_solution",
             "version",
             "created_at",
             "updated_at",
@@ -109,11 +111,14 @@ def follow_up_due(queryset, name, value):
 
 
 def matching_text(queryset, name, value):
-    return queryset.filter(
-        Q(number__icontains=value)
-        | Q(summary__icontains=value)
-        | Q(description__icontains=value)
-        | Q(customer__name__icontains=value)
+    """Every word in the summary, description or solution (the known solutions' search), or a
+    ticket number or customer name containing the text."""
+    value = value.strip()
+    return search.matching_all(
+        queryset,
+        value,
+        fields=("summary", "description", "solution"),
+        also=Q(number__icontains=value) | Q(customer__name__icontains=value),
     )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
+from solutions.models import KnownSolution
 from supportdesk.forms import BooleanField, ChoiceField, DateField, LongTextField, ModelChoiceField, TextField
 from tickets.models import (
     CallNote,
@@ -140,6 +141,13 @@ class TriageForm(TransitionForm):
 class FixImmediatelyForm(TransitionForm):
     resolution_kind = ChoiceField(choices=ResolutionKind.choices, label=_("Art der Lösung"))
     solution = LongTextField(label=_("Lösung"))
+    known_solution = ModelChoiceField(
+        queryset=KnownSolution.objects.filter(status=KnownSolution.Status.ACTIVE),
+        required=False,
+        widget=forms.HiddenInput,
+        label=_("bekannte Lösung"),
+        error_messages={"invalid_choice": _("Diese bekannte Lösung gibt es nicht oder sie ist nicht aktiv.")},
+    )
 
     def clean_resolution_kind(self):
         kind = self.cleaned_data["resolution_kind"]

@@ -5,14 +5,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import (
-    ConcurrentTransition,
     ConcurrentTransitionMixin,
     FSMField,
     transition,
 )
 
 from accounts import roles
-from audit.models import AuditedModel, UndeletableQuerySet
+from audit.models import AuditedModel, UndeletableQuerySet, VersionedModel
 
 
 class State(models.TextChoices):
@@ -121,15 +120,13 @@ class TicketNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class Ticket(ConcurrentTransitionMixin, AuditedModel):
+class Ticket(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
     objects = TicketQuerySet.as_manager()
 
     number = models.CharField(_("Nummer"), max_length=20, unique=True, editable=False)
     state = FSMField(_("Status"), choices=State.choices, default=State.INTAKE, protected=True)
     # When the ticket entered its current state; R2 counts notifications from here.
     state_entered_at = models.DateTimeField(_("im Status seit"), default=timezone.now, editable=False)
-    # Bumped on every save: an edit based on an old version is refused, not silently lost (R6).
-    version = models.PositiveIntegerField(_("Version"), default=1, editable=False)
 
     customer = models.ForeignKey(
         "customers.Customer",
@@ -185,6 +182,15 @@ class Ticket(ConcurrentTransitionMixin, AuditedModel):
         related_name="tickets",
         verbose_name=_("Programmwunsch"),
     )
+    # The known solution the immediate fix was taken from: its usage count.
+    known_solution = models.ForeignKey(
+        "solutions.KnownSolution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("bekannte Lösung"),
+    )
     reopen_reason = models.TextField(_("Grund der Wiederöffnung"), blank=True, max_length=20000)
     created_at = models.DateTimeField(_("gemeldet am"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
@@ -198,24 +204,6 @@ class Ticket(ConcurrentTransitionMixin, AuditedModel):
 
     def __str__(self):
         return f"{self.number} {self.summary}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            self.version += 1
-        super().save(*args, **kwargs)
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
-        updated = super()._do_update(
-            base_qs.filter(version=self.version - 1),
-            using,
-            pk_val,
-            values,
-            update_fields,
-            forced_update,
-        )
-        if not updated and base_qs.filter(pk=pk_val).exists():
-            raise ConcurrentTransition("The ticket was changed since it was read.")
-        return updated
 
     # The transitions of DESIGN §4. They change this row only; records they cause
     # (notes, notifications, vendor contacts, reviews) are made by tickets.services.
@@ -239,8 +227,9 @@ class Ticket(ConcurrentTransitionMixin, AuditedModel):
         permission=may_work,
         custom={"label": _("Sofortlösung")},
     )
-    def fix_immediately(self, *, resolution_kind, solution):
+    def fix_immediately(self, *, resolution_kind, solution, known_solution=None):
         self.resolution_kind, self.solution = resolution_kind, solution
+        self.known_solution = known_solution
         self.follow_up_date = None
 
     @transition(

@@ -196,9 +196,16 @@ def _triage(ticket, by, *, category, risk_relevant, risk_description):
         _request_risk_review(ticket, by)
 
 
-def _fix_immediately(ticket, by, *, resolution_kind, solution):
+def _fix_immediately(ticket, by, *, resolution_kind, solution, known_solution):
     advised_on_the_call = ticket.state == State.TRIAGE
-    apply_transition(ticket, "fix_immediately", by=by, resolution_kind=resolution_kind, solution=solution)
+    apply_transition(
+        ticket,
+        "fix_immediately",
+        by=by,
+        resolution_kind=resolution_kind,
+        solution=solution,
+        known_solution=known_solution,
+    )
     if advised_on_the_call:
         at = ticket.state_entered_at
         save_audited(

@@ -7,6 +7,7 @@ from django_fsm import ConcurrentTransition
 
 from accounts import roles
 from audit.history import save_audited
+from solutions import services as solution_services
 from supportdesk.errors import STALE, Conflict, InvalidData
 from tickets import services as ticket_services
 from tickets.models import State, Ticket
@@ -21,7 +22,10 @@ def sic() -> Vendor:
 
 
 def decide(program_request: ProgramRequest, name: str, *, by, **fields) -> list[Ticket]:
-    """Realize or reject; the caller holds the request's lock. Returns the tickets moved."""
+    """Realize or reject; the caller holds the request's lock. Returns the tickets moved.
+
+    Realized, its known solutions say "behoben in Version X".
+    """
     getattr(program_request, name)(by=by, **fields)
     try:
         save_audited(program_request, by=by, reason=name)
@@ -35,6 +39,8 @@ def decide(program_request: ProgramRequest, name: str, *, by, **fields) -> list[
     )
     for ticket in moved:
         ticket_services.apply_transition(ticket, name, by=by)
+    if name == "realize":
+        solution_services.mark_fixed_by_program_request(program_request, by=by)
     return moved
 
 

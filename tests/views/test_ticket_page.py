@@ -209,7 +209,7 @@ def test_it_offers_exactly_the_steps_the_services_allow(web, support_user, state
     ("state", "name", "fields"),
     [
         (State.INTAKE, "triage", {"category", "risk_relevant", "risk_description"}),
-        (State.ESCALATED, "fix_immediately", {"resolution_kind", "solution"}),
+        (State.ESCALATED, "fix_immediately", {"resolution_kind", "solution", "known_solution"}),
         (State.PROGRAM_REQUEST, "reject", {"justification"}),
         (State.REJECTED, "close", set()),
     ],
