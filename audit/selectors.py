@@ -60,6 +60,11 @@ REASONS = {
     "authority_report": gettext_lazy("Meldung an die Behörde erfasst"),
     "capa_create": gettext_lazy("CAPA-Vorschlag erfasst"),
     "capa_link": gettext_lazy("CAPA-Vorschlag verknüpft"),
+    "solution_create": gettext_lazy("Bekannte Lösung angelegt"),
+    "solution_edit": gettext_lazy("Bekannte Lösung geändert"),
+    "publish": gettext_lazy("Bekannte Lösung freigegeben"),
+    "retire": gettext_lazy("Bekannte Lösung zurückgezogen"),
+    "reactivate": gettext_lazy("Bekannte Lösung wieder aktiviert"),
 }
 HISTORY_TYPES = {"+": gettext_lazy("angelegt"), "~": gettext_lazy("geändert"), "-": gettext_lazy("gelöscht")}
 KIND_CHOICES = [

@@ -27,6 +27,8 @@ Definitions (the report page states them in the same words):
 - *Program requests decided* in the period: realized or rejected with the decision recorded in the
   period (`decided_at`); time to release from the request (`created_at`, local date) to `realized_on`
   in days; rejection rate = rejected / decided.
+- *Calls solved with a known solution*: tickets opened in the period whose immediate fix took a known
+  solution (`Ticket.known_solution`, as it is now), per known solution, most first.
 - *Median*: the middle value (the mean of the two middle ones for an even count). *90th percentile*:
   nearest rank, the smallest observed value that at least 90 % of the values do not exceed.
 """
@@ -60,6 +62,7 @@ from vendor.models import ProgramRequest, VendorContact
 
 MAX_DAYS = 3660  # the longest period a report covers (ten years): keeps every list bounded
 OVERDUE_SHOWN = 20  # overdue follow-ups listed on the page; the CSV has all of them
+KNOWN_SOLUTIONS_SHOWN = 10  # known solutions that solved the most calls, on the page; the CSV has all
 AGE_BUCKETS = (  # open program requests by age in days: (up to and including, label)
     (30, _("bis 30 Tage")),
     (90, _("31–90 Tage")),
@@ -436,3 +439,40 @@ def inquiries(period: Period) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("-count", "ticket__number")
     )
+
+
+# ---- known solutions: which solve the most calls --------------------------------------------------------
+
+
+@dataclass
+class SolutionUsage:
+    rows: list  # {"id", "title", "kind", "status", "calls"}: the known solutions used, most calls first
+    calls: int  # calls opened in the period and solved with a known solution
+    solutions: int  # the known solutions used for them
+
+    @property
+    def shown_all(self) -> bool:
+        return len(self.rows) == self.solutions
+
+
+def known_solution_usage(period: Period, limit: int | None = KNOWN_SOLUTIONS_SHOWN) -> SolutionUsage:
+    """Two queries: the calls opened in the period that a known solution solved, and per known solution
+    how many, most first (the first `limit`; all when None)."""
+    solved = Ticket.objects.filter(period.q("created_at"), known_solution__isnull=False).order_by()
+    totals = solved.aggregate(calls=Count("pk"), solutions=Count("known_solution", distinct=True))
+    fields = {
+        "id": "known_solution",
+        "title": "known_solution__title",
+        "kind": "known_solution__kind",
+        "status": "known_solution__status",
+    }
+    groups = (
+        solved.values(*fields.values())
+        .annotate(calls=Count("pk"))
+        .order_by("-calls", "known_solution__title", "known_solution")
+    )
+    rows = [
+        {"calls": group["calls"], **{key: group[column] for key, column in fields.items()}}
+        for group in (groups if limit is None else groups[:limit])
+    ]
+    return SolutionUsage(rows=rows, calls=totals["calls"], solutions=totals["solutions"])

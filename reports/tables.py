@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports import figures, svg
+from solutions.models import KnownSolution
 from tickets.models import Category, RiskReview, State
 from vendor.models import ProgramRequest
 
@@ -20,7 +21,7 @@ NOT_TRIAGED = gettext_lazy("noch nicht geprüft")
 @dataclass(frozen=True)
 class Column:
     label: str
-    kind: str = "text"  # text, longtext, int, percent, duration, days, date, datetime, ticket
+    kind: str = "text"  # text, longtext, int, percent, duration, days, date, datetime, ticket, solution
 
     @property
     def csv_label(self) -> str:
@@ -121,6 +122,7 @@ def as_html(kind: str, value) -> str:
         "date": lambda v: date_format(v, "d.m.Y"),
         "datetime": lambda v: date_format(timezone.localtime(v), "d.m.Y H:i"),
         "ticket": lambda v: v[1],
+        "solution": lambda v: v[1],
         "longtext": lambda v: v if len(v) <= 140 else v[:139] + "…",
     }.get(kind, str)
     return formatter(value)
@@ -141,12 +143,16 @@ def as_csv(kind: str, value) -> str:
         "date": lambda v: v.isoformat(),
         "datetime": lambda v: timezone.localtime(v).isoformat(),
         "ticket": lambda v: v[1],
+        "solution": lambda v: v[1],  # "L-12: …": never starts a formula
     }.get(kind, str)
     return formatter(value)
 
 
+LINKED = {"ticket": "ticket-detail", "solution": "solution-detail"}
+
+
 def link(kind: str, value) -> str | None:
-    return reverse("ticket-detail", args=[value[0]]) if kind == "ticket" and value else None
+    return reverse(LINKED[kind], args=[value[0]]) if kind in LINKED and value else None
 
 
 def spread_cells(spread: figures.Spread) -> list:
@@ -341,6 +347,45 @@ def overdue(count: int, tickets, today: datetime.date, complete: bool) -> Table:
     )
 
 
+def known_solutions(usage: figures.SolutionUsage, complete: bool) -> Table:
+    kinds, statuses = dict(KnownSolution.Kind.choices), dict(KnownSolution.Status.choices)
+    rows = [
+        [
+            (row["id"], f"L-{row['id']}: {row['title']}"),
+            kinds.get(row["kind"], row["kind"]),
+            statuses.get(row["status"], row["status"]),
+            row["calls"],
+            figures.rate(row["calls"], usage.calls),
+        ]
+        for row in usage.rows
+    ]
+    note = ""
+    if not complete and not usage.shown_all:
+        note = _(
+            "Die %(shown)d häufigsten von %(count)d verwendeten bekannten Lösungen; "
+            "alle stehen in der CSV-Datei."
+        ) % {"shown": len(rows), "count": usage.solutions}
+    return Table(
+        slug="known-solutions",
+        title=_("Bekannte Lösungen, die die meisten Anrufe lösen"),
+        columns=[
+            Column(_("Bekannte Lösung"), "solution"),
+            Column(_("Art")),
+            Column(_("Status (heute)")),
+            Column(_("Anrufe gelöst"), "int"),
+            Column(_("Anteil"), "percent"),
+        ],
+        rows=rows,
+        footer=[_("alle bekannten Lösungen"), "", "", usage.calls, None],
+        description=_(
+            "Vorgänge, deren Anruf im Zeitraum einging und die mit einer übernommenen bekannten Lösung "
+            "sofort gelöst wurden (Stand heute), je bekannter Lösung, die häufigste zuerst. Anteil: an "
+            "allen im Zeitraum mit einer bekannten Lösung gelösten Anrufen."
+        ),
+        note=note,
+    )
+
+
 def risk_events(events: figures.RiskEvents) -> Table:
     rows = [
         [
@@ -499,12 +544,13 @@ def sic_inquiries(rows: list[dict]) -> Table:
     )
 
 
-def summary(period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows) -> Table:
+def summary(period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows, usage) -> Table:
     pending = events.by_decision["pending"]
     rows = [
         [_("Vorgänge eröffnet"), number_format(cohort.opened)],
         [_("Vorgänge abgeschlossen"), number_format(closes.tickets)],
         [_("Erstlösungsquote"), percent_text(cohort.first_call_rate)],
+        [_("Anrufe mit einer bekannten Lösung gelöst"), number_format(usage.calls)],
         [_("Zeit bis zum Abschluss (Median, alle Wege)"), duration_text(closes.overall.median)],
         [_("Überfällige Wiedervorlagen (heute)"), number_format(overdue_count)],
         [_("Risikorelevante Ereignisse (davon unbewertet)"), f"{events.count} ({pending})"],
@@ -544,6 +590,7 @@ SLUGS = (
     "summary",
     "by-state-category",
     "first-call-resolution",
+    "known-solutions",
     "time-to-close",
     "overdue-follow-ups",
     "risk-events",
@@ -556,7 +603,8 @@ SLUGS = (
 
 
 def build(period: figures.Period, now: datetime.datetime, *, complete: bool = False) -> Report:
-    """Every table of the report in a fixed number of queries; `complete`: every overdue follow-up."""
+    """Every table of the report in a fixed number of queries; `complete`: every overdue follow-up and
+    every known solution used (the CSV downloads)."""
     today = timezone.localdate(now)
     cohort = figures.opened_tickets(period)
     closes = figures.closes(period)
@@ -567,12 +615,16 @@ def build(period: figures.Period, now: datetime.datetime, *, complete: bool = Fa
     answers = figures.first_answers(period, now)
     decisions = figures.program_request_decisions(period)
     inquiry_rows = figures.inquiries(period)
+    usage = figures.known_solution_usage(period, None if complete else figures.KNOWN_SOLUTIONS_SHOWN)
     return Report(
         period=period,
-        summary=summary(period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows),
+        summary=summary(
+            period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows, usage
+        ),
         process=[
             by_state_category(cohort),
             first_call(cohort),
+            known_solutions(usage, complete),
             time_to_close(closes),
             overdue(overdue_count, overdue_tickets, today, complete),
             risk_events(events),

@@ -5,7 +5,9 @@ Each function runs a fixed number of queries, whatever the number of rows.
 
 from django.db.models import Count, QuerySet
 
+from audit import selectors as audit
 from solutions.models import KnownSolution
+from solutions.services import can_become_known_solution
 from supportdesk import search as text_search
 from tickets.models import Ticket
 
@@ -53,3 +55,42 @@ def similar_solved_tickets(text: str, limit: int = SIMILAR_TICKETS, exclude=None
         solved = solved.exclude(pk=exclude)
     ranked = text_search.ranked(solved, text, title="summary", fields=("description", "solution"))
     return list(ranked.select_related("customer")[:limit])
+
+
+# ---- the known-solution pages ------------------------------------------------------------------
+
+TICKETS_SHOWN = 10
+
+
+def solution_for_page() -> QuerySet:
+    return KnownSolution.objects.select_related("program_request", "source_ticket", "created_by")
+
+
+def tickets_solved_with(solution: KnownSolution, limit: int = TICKETS_SHOWN) -> list[Ticket]:
+    """The latest calls solved with the solution, newest first; one query."""
+    return list(
+        Ticket.objects.filter(known_solution=solution)
+        .select_related("customer")
+        .only("number", "summary", "state", "created_at", "customer__name")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def solution_history(solution: KnownSolution) -> list:
+    """Every history row of the solution, oldest first, as the audit trail shows it: who, when,
+    why, old → new (audit.selectors entries); a fixed number of queries."""
+    source = audit.source_index(KnownSolution._meta.label)
+    ids = (
+        KnownSolution.history.filter(id=solution.pk)
+        .order_by("history_id")
+        .values_list("history_id", flat=True)
+    )
+    return audit.load_entries([(source, history_id) for history_id in ids])
+
+
+def ticket_offer(ticket: Ticket) -> dict | None:
+    """ "Als bekannte Lösung speichern" on the ticket page: None when the ticket is no solved ticket
+    with a solution of its own; else the known solutions already made from it (one query)."""
+    if not can_become_known_solution(ticket):
+        return None
+    return {"existing": list(KnownSolution.objects.filter(source_ticket=ticket).order_by("pk"))}

@@ -119,14 +119,21 @@ def can_become_known_solution(ticket: Ticket) -> bool:
 
 def solution_draft_from_ticket(*, ticket_id, by) -> KnownSolution:
     """ "Als bekannte Lösung speichern": a draft from the ticket's description and solution,
-    to be edited and published."""
+    to be edited and published. Once per ticket: the ticket's row lock keeps a double click to one."""
     require_edit_role(by)
-    ticket = Ticket.objects.get(pk=ticket_id)
-    if not can_become_known_solution(ticket):
-        raise Conflict(_("Nur ein gelöster Vorgang mit eigener Lösung wird zur bekannten Lösung."))
-    return solution_create(
-        by=by, data=draft_values(ticket), status=KnownSolution.Status.DRAFT, source_ticket=ticket
-    )
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if not can_become_known_solution(ticket):
+            raise Conflict(_("Nur ein gelöster Vorgang mit eigener Lösung wird zur bekannten Lösung."))
+        made = KnownSolution.objects.filter(source_ticket=ticket).order_by("pk").first()
+        if made is not None:
+            raise Conflict(
+                _("Aus diesem Vorgang wurde bereits die bekannte Lösung %(solution)s gemacht.")
+                % {"solution": made}
+            )
+        return solution_create(
+            by=by, data=draft_values(ticket), status=KnownSolution.Status.DRAFT, source_ticket=ticket
+        )
 
 
 def mark_fixed_by_program_request(program_request, *, by) -> list[KnownSolution]:

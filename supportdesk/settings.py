@@ -200,6 +200,8 @@ SPECTACULAR_SETTINGS = {
         "ProgramRequestStateEnum": "vendor.models.ProgramRequest.State",
         "NotificationKindEnum": "tickets.models.NotificationKind",
         "ProgramRequestKindEnum": "vendor.models.ProgramRequest.Kind",
+        "KnownSolutionKindEnum": "solutions.models.KnownSolution.Kind",
+        "KnownSolutionStatusEnum": "solutions.models.KnownSolution.Status",
     },
 }
 

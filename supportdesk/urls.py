@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.views import obtain_auth_token
 from customers.api import CustomerViewSet
+from solutions.api import KnownSolutionViewSet
 from tickets.api import TicketViewSet
 from vendor.api import ProgramRequestViewSet
 
@@ -15,6 +16,7 @@ router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="api-customer")
 router.register("tickets", TicketViewSet, basename="api-ticket")
 router.register("program-requests", ProgramRequestViewSet, basename="api-program-request")
+router.register("solutions", KnownSolutionViewSet, basename="api-solution")
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -12,6 +12,8 @@ from rest_framework.test import APIClient
 from accounts import roles
 from audit.models import DeletionRefused
 from customers.models import Contact, Customer
+from solutions import services as solution_services
+from solutions.models import KnownSolution
 from supportdesk.urls import router
 from tests.conftest import client_for
 from tests.factories import (
@@ -35,7 +37,7 @@ NO_ROLE = "no_role"
 ALL_CALLERS = [*roles.ROLES, ANONYMOUS, NO_ROLE]
 WORKERS = frozenset({roles.SUPPORT, roles.MANAGEMENT, roles.ADMIN})
 SIGNERS = frozenset({roles.MANAGEMENT})
-CASE_APPS = {"tickets", "customers", "vendor", "audit", "authtoken"}
+CASE_APPS = {"tickets", "customers", "vendor", "audit", "authtoken", "solutions"}
 
 
 # --- the objects an endpoint works on, made by a support user ------------------------------------------
@@ -68,10 +70,35 @@ def with_customer(by):
     return {"ticket": None, "customer": customer.pk, "pr": None}
 
 
+def new_solution(ctx=None):
+    return {
+        "title": "Lizenz abgelaufen",
+        "symptoms": "Meldung L-17 beim Programmstart.",
+        "solution": "Lizenzdatei neu einspielen.",
+        "kind": "answer",
+        "category": "question",
+    }
+
+
+def with_solution(status):
+    def setup(by):
+        retired = status == KnownSolution.Status.RETIRED
+        created = KnownSolution.Status.ACTIVE if retired else status
+        solution = solution_services.solution_create(by=by, data=new_solution(), status=created)
+        if retired:
+            solution_services.solution_transition(
+                solution_id=solution.pk, name="retire", by=by, data={"reason": "überholt"}
+            )
+        return {"ticket": None, "customer": None, "pr": None, "solution": solution.pk}
+
+    return setup
+
+
 def with_everything(by):
     ctx = with_ticket(State.PROGRAM_REQUEST)(by)
     ContactFactory(customer_id=ctx["customer"])
     notify(Ticket.objects.get(pk=ctx["ticket"]), NotificationKind.FORWARDED, by)
+    ctx["solution"] = with_solution(KnownSolution.Status.ACTIVE)(by)["solution"]
     return ctx
 
 
@@ -107,7 +134,7 @@ TRANSITIONS = [
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str  # template: {ticket}, {customer}, {pr}
+    path: str  # template: {ticket}, {customer}, {pr}, {solution}
     setup: Callable
     body: Callable = field(default=lambda ctx: None)
     ok: int = 200
@@ -120,7 +147,7 @@ class Endpoint:
     @property
     def route(self):
         """The path as the router declares it: objects as {id}, transition names as {name}."""
-        path = re.sub(r"\{(ticket|customer|pr)\}", "{id}", self.path)
+        path = re.sub(r"\{(ticket|customer|pr|solution)\}", "{id}", self.path)
         return self.method, re.sub(r"/transitions/[a-z_]+/", "/transitions/{name}/", path)
 
     def __str__(self):
@@ -154,6 +181,9 @@ ENDPOINTS = [
     Endpoint("GET", f"{API}/tickets/{{ticket}}/risk-review/", with_risk_ticket),
     Endpoint("GET", f"{API}/program-requests/", with_everything),
     Endpoint("GET", f"{API}/program-requests/{{pr}}/", with_everything),
+    Endpoint("GET", f"{API}/solutions/", with_everything),
+    Endpoint("GET", f"{API}/solutions/{{solution}}/", with_everything),
+    Endpoint("GET", f"{API}/solutions/{{solution}}/history/", with_everything),
     # writes: support, management, admin
     Endpoint("POST", f"{API}/customers/", with_customer, new_customer, 201, WORKERS),
     Endpoint(
@@ -219,6 +249,30 @@ ENDPOINTS = [
         200,
         WORKERS,
     ),
+    Endpoint("POST", f"{API}/solutions/", lambda by: {}, new_solution, 201, WORKERS),
+    Endpoint(
+        "PATCH",
+        f"{API}/solutions/{{solution}}/",
+        with_solution(KnownSolution.Status.ACTIVE),
+        lambda ctx: {"cause": "Lizenzdatei nach dem Jahreswechsel nicht erneuert.", "version": 1},
+        200,
+        WORKERS,
+    ),
+    *[
+        Endpoint(
+            "POST",
+            f"{API}/solutions/{{solution}}/transitions/{name}/",
+            with_solution(status),
+            lambda ctx, body=body: body,
+            200,
+            WORKERS,
+        )
+        for name, status, body in [
+            ("publish", KnownSolution.Status.DRAFT, {}),
+            ("retire", KnownSolution.Status.ACTIVE, {"reason": "Ab Version 13.0 behoben."}),
+            ("reactivate", KnownSolution.Status.RETIRED, {}),
+        ]
+    ],
     # signing: management only, not even the admin
     Endpoint(
         "POST",
@@ -252,6 +306,9 @@ def snapshot():
         "customers": list(Customer.objects.order_by("pk").values_list("pk", "city", "name")),
         "program_requests": list(ProgramRequest.objects.order_by("pk").values_list("pk", "state")),
         "reviews": list(RiskReview.objects.order_by("pk").values_list("pk", "state")),
+        "solutions": list(
+            KnownSolution.objects.order_by("pk").values_list("pk", "status", "version", "title")
+        ),
     }
 
 
@@ -419,6 +476,10 @@ def every_object_url(ctx):
         f"{API}/program-requests/",
         f"{API}/program-requests/{ctx['pr']}/",
         f"{API}/program-requests/{ctx['pr']}/transitions/reject/",
+        f"{API}/solutions/",
+        f"{API}/solutions/{ctx['solution']}/",
+        f"{API}/solutions/{ctx['solution']}/history/",
+        f"{API}/solutions/{ctx['solution']}/transitions/retire/",
     ]
 
 
@@ -462,7 +523,17 @@ def test_it_refuses_every_delete_through_the_orm(support_user):
     run(ticket, "flag_risk", support_user)
     ContactFactory(customer=ticket.customer)
     CallNote.objects.create(ticket=ticket, direction="inbound", text="Anruf", created_by=support_user)
-    models = [Ticket, Customer, Contact, CallNote, CustomerNotification, RiskReview, ProgramRequest]
+    with_solution(KnownSolution.Status.RETIRED)(support_user)
+    models = [
+        Ticket,
+        Customer,
+        Contact,
+        CallNote,
+        CustomerNotification,
+        RiskReview,
+        ProgramRequest,
+        KnownSolution,
+    ]
     before = snapshot()
 
     for model in models:
@@ -551,6 +622,8 @@ def test_it_publishes_an_openapi_3_schema_and_docs_without_a_cdn(api):
     assert f"{API}/tickets/{{id}}/transitions/{{name}}/" in paths
     assert f"{API}/tickets/{{id}}/history/" in paths
     assert f"{API}/program-requests/{{id}}/transitions/{{name}}/" in paths
+    assert f"{API}/solutions/" in paths
+    assert f"{API}/solutions/{{id}}/transitions/{{name}}/" in paths
     assert "post" in paths[f"{API}/tickets/{{id}}/transitions/{{name}}/"]
 
     response = api.get(f"{API}/docs/")

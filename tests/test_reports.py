@@ -20,9 +20,12 @@ from django.utils import timezone
 
 from accounts import roles
 from reports import figures, svg, tables
+from solutions import services as solution_services
 from tests.conftest import web_client
-from tests.factories import PASSWORD, create_ticket, notify, run, user_with_role
+from tests.factories import PASSWORD, create_ticket, notify, run, ticket_in_state, user_with_role
+from tests.test_solutions_api import PRINTER, create_solution, solved_with
 from tickets import services
+from tickets.models import State
 from vendor.models import ProgramRequest
 
 pytestmark = pytest.mark.django_db
@@ -391,6 +394,7 @@ def test_the_page_shows_the_hand_computed_figures(q1, management_user):
     assert summary["Vorgänge eröffnet"] == "10"
     assert summary["Vorgänge abgeschlossen"] == "8"
     assert summary["Erstlösungsquote"] == "33,3 %"
+    assert summary["Anrufe mit einer bekannten Lösung gelöst"] == "0"
     assert summary["Zeit bis zum Abschluss (Median, alle Wege)"] == "27,0 Std."
     assert summary["Überfällige Wiedervorlagen (heute)"] == "2"
     assert summary["Risikorelevante Ereignisse (davon unbewertet)"] == "3 (2)"
@@ -486,12 +490,93 @@ def test_csv_cells_never_start_a_formula(management_user, support_user):
 @pytest.mark.parametrize("period", ["?from=2024-01-01&to=2024-01-31", Q1_QUERY])
 def test_the_report_runs_a_fixed_number_of_queries(django_assert_num_queries, management_user, q1, period):
     """Session, user and roles, then the figures: the same for an empty period and for the full data set.
-    The CSV lists every overdue follow-up, so it needs no separate count."""
+    The CSV lists every overdue follow-up and every known solution used, so it needs no separate count
+    of the overdue ones (the known solutions' totals are one query either way)."""
     client = web_client(management_user)
-    with at(NOW), django_assert_num_queries(3 + 9):
+    with at(NOW), django_assert_num_queries(3 + 11):
         assert client.get(URL + period).status_code == 200
-    with at(NOW), django_assert_num_queries(3 + 8):
+    with at(NOW), django_assert_num_queries(3 + 10):
         assert client.get(reverse("report-csv", args=["overdue-follow-ups"]) + period).status_code == 200
+
+
+# ---- known solutions: which solve the most calls ---------------------------------------------------------
+
+JUNE = figures.Period(datetime.date(2025, 6, 1), datetime.date(2025, 6, 30))
+JUNE_QUERY = "?from=2025-06-01&to=2025-06-30"
+
+
+def solved_on(moment, solution, by, count=1):
+    with at(t(moment)):
+        solved_with(solution, by, count)
+
+
+def test_it_counts_the_calls_each_known_solution_solved_in_the_period(support_user, management_user):
+    printer = solution_services.solution_create(by=support_user, data=PRINTER)
+    licence = create_solution(support_user)
+    create_solution(support_user, title="Nie gebraucht")
+    solved_on("2025-05-31 23:50", printer, support_user)  # the call came in before the period
+    solved_on("2025-06-01 00:10", printer, support_user, count=2)
+    solved_on("2025-06-30 23:30", printer, support_user)
+    solved_on("2025-06-15 10:00", licence, support_user)
+    solved_on("2025-07-01 00:05", licence, support_user)  # after it
+    with at(t("2025-06-20 10:00")):  # fixed with support's own solution: no known solution used
+        run(ticket_in_state(State.TRIAGE, support_user), "fix_immediately", support_user)
+    solution_services.solution_transition(
+        solution_id=licence.pk, name="retire", by=support_user, data={"reason": "Ab 13.0 behoben."}
+    )
+
+    usage = figures.known_solution_usage(JUNE)
+    assert (usage.calls, usage.solutions) == (4, 2)
+    assert [(row["id"], row["calls"], row["status"]) for row in usage.rows] == [
+        (printer.pk, 3, "active"),
+        (licence.pk, 1, "retired"),
+    ]
+
+    response = get(management_user, URL + JUNE_QUERY)
+    assert dict(response.context["report"].summary.rows)["Anrufe mit einer bekannten Lösung gelöst"] == "4"
+    html = response.content.decode()
+    section = html[html.index('id="known-solutions"') :]
+    section = section[: section.index("</section>")]
+    assert "Bekannte Lösungen, die die meisten Anrufe lösen" in section
+    assert f'<a href="/solutions/{printer.pk}/">L-{printer.pk}: Rezept wird nicht gedruckt</a>' in section
+    assert '<td class="numeric">75,0 %</td>' in section
+    assert "Nie gebraucht" not in section
+    assert "häufigsten von" not in section  # every solution used is shown
+
+    rows = read_csv(get(management_user, reverse("report-csv", args=["known-solutions"]) + JUNE_QUERY))
+    assert rows == [
+        ["Bekannte Lösung", "Art", "Status (heute)", "Anrufe gelöst", "Anteil (%)"],
+        [f"L-{printer.pk}: Rezept wird nicht gedruckt", "Konfiguration", "aktiv", "3", "75,0"],
+        [
+            f"L-{licence.pk}: Lizenz abgelaufen beim Programmstart",
+            "Antwort auf eine Frage",
+            "zurückgezogen",
+            "1",
+            "25,0",
+        ],
+        ["alle bekannten Lösungen", "", "", "4", ""],
+    ]
+
+
+def test_the_page_shows_the_ten_known_solutions_used_most_and_the_csv_all(support_user, management_user):
+    most = create_solution(support_user, title="Z: am häufigsten")
+    solved_on("2025-06-02 09:00", most, support_user, count=2)
+    for i in range(11):
+        solved_on("2025-06-03 09:00", create_solution(support_user, title=f"Lizenz {i:02d}"), support_user)
+
+    table = get(management_user, URL + JUNE_QUERY).context["report"].table("known-solutions")
+    assert [row[0][1].split(": ", 1)[1] for row in table.rows] == [
+        "Z: am häufigsten",
+        *(f"Lizenz {i:02d}" for i in range(9)),
+    ]
+    assert (
+        table.note == "Die 10 häufigsten von 12 verwendeten bekannten Lösungen; alle stehen in der CSV-Datei."
+    )
+    assert table.footer[3] == 13
+
+    rows = read_csv(get(management_user, reverse("report-csv", args=["known-solutions"]) + JUNE_QUERY))
+    assert len(rows) == 1 + 12 + 1
+    assert rows[-2][0].endswith("Lizenz 10")
 
 
 @pytest.mark.parametrize(

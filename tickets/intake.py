@@ -5,6 +5,10 @@ customer and contact. An unknown caller is created inline. Saving creates custom
 ticket and its first call note - and with "Speichern und prüfen" runs the triage - in ONE
 transaction: when anything is invalid, nothing is saved and the whole page comes back with every
 value kept and the errors on their fields.
+
+Beside the form, the known solutions and similar solved tickets matching the summary and description
+are suggested as they are typed (solutions/suggestions.py). "Diese Lösung übernehmen" saves the call
+and solves it at once in the same transaction: triage, then "Sofortlösung" with the adopted solution.
 """
 
 import re
@@ -14,7 +18,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -25,11 +29,14 @@ from customers import selectors
 from customers import services as customer_services
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
+from solutions import suggestions
+from solutions.models import KnownSolution
+from solutions.selectors import SOLVED_STATES
 from supportdesk.errors import InvalidData
 from supportdesk.forms import LongTextField, ModelChoiceField
 from tickets import services
-from tickets.forms import TicketCreateForm, TriageForm
-from tickets.models import CallNote
+from tickets.forms import FixImmediatelyForm, TicketCreateForm, TriageForm
+from tickets.models import CallNote, Ticket
 
 LOOKUP_LIMIT = 8
 LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+/()\-.]+$")
@@ -81,6 +88,59 @@ class ProblemForm(forms.Form):
     )
 
 
+# Summary and description ask for suggestions as they are typed; a newer request replaces an older
+# one. Only the start of the description is sent (all that is searched), so the URL stays short.
+SUGGEST_AS_TYPED = {
+    "hx-get": reverse_lazy("solution-suggestions"),
+    "hx-trigger": "input changed delay:300ms",
+    "hx-include": "#id_summary, #id_description",
+    "hx-vals": (
+        'js:{description: document.getElementById("id_description").value'
+        f".slice(0, {suggestions.DESCRIPTION_CHARS})}}"
+    ),
+    "hx-target": "#suggestions",
+    "hx-sync": "closest form:replace",
+    "aria-controls": "suggestions",
+}
+
+
+class UseSolutionForm(forms.Form):
+    """ "Diese Lösung übernehmen" beside the form: a known solution or a similar solved ticket."""
+
+    use_solution = ModelChoiceField(
+        queryset=KnownSolution.objects.filter(status=KnownSolution.Status.ACTIVE),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("Diese bekannte Lösung gibt es nicht oder sie ist nicht aktiv.")
+        },
+    )
+    use_ticket_solution = ModelChoiceField(
+        queryset=Ticket.objects.filter(state__in=SOLVED_STATES)
+        .exclude(solution="")
+        .select_related("known_solution"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("Diesen gelösten Vorgang gibt es nicht oder er hat keine Lösung.")
+        },
+    )
+
+    @staticmethod
+    def chosen(data) -> bool:
+        return data is not None and bool(data.get("use_solution") or data.get("use_ticket_solution"))
+
+    def triage_data(self) -> dict:
+        """Without answers in the triage section: the category of the adopted solution, no risk."""
+        known, source = self.cleaned_data["use_solution"], self.cleaned_data["use_ticket_solution"]
+        category = known.category if known else source.category
+        return {"category": category, "risk_relevant": False, "risk_description": ""}
+
+    def fix_data(self) -> dict:
+        known, source = self.cleaned_data["use_solution"], self.cleaned_data["use_ticket_solution"]
+        if known:
+            return suggestions.fix_data(known.solution, known)
+        return suggestions.fix_data(source.solution, source.known_solution)
+
+
 class NewCustomerForm(CustomerForm):
     class Meta(CustomerForm.Meta):
         fields = ["customer_number", "name", "city", "phone"]
@@ -104,8 +164,12 @@ class IntakePage:
         self.new_customer = NewCustomerForm(data, prefix="new_customer")
         self.new_contact = NewContactForm(data, prefix="new_contact")
         self.problem = ProblemForm(data)
+        for name in ("summary", "description"):
+            self.problem.fields[name].widget.attrs.update(SUGGEST_AS_TYPED)
         self.triage = TriageForm(data, ticket=None, prefix="triage")
-        self.run_triage = triage
+        self.use = UseSolutionForm(data)
+        self.using_solution = UseSolutionForm.chosen(data)
+        self.run_triage = triage or self.using_solution
 
     def selected(self):
         """The picked customer and contact (bound or initial), for the page to show."""
@@ -122,11 +186,20 @@ class IntakePage:
     def creating_contact(self):
         return any(self.new_contact[name].data for name in self.new_contact.fields)
 
+    @property
+    def answering_triage(self):
+        """The triage section's answers count: "Speichern und prüfen", or any of them given when a
+        solution is adopted (else the solution's category and "no risk" are taken)."""
+        if not self.run_triage:
+            return False
+        return not self.using_solution or any(self.triage[name].data for name in self.triage.fields)
+
     def used_forms(self):
         used = [self.caller, self.problem]
         used += [self.new_customer] if self.creating_customer else []
         used += [self.new_contact] if self.creating_contact else []
-        used += [self.triage] if self.run_triage else []
+        used += [self.triage] if self.answering_triage else []
+        used += [self.use] if self.using_solution else []
         return used
 
     def is_valid(self):
@@ -173,8 +246,11 @@ class IntakePage:
             ticket_id=ticket.pk, by=by, data={"direction": CallNote.Direction.INBOUND, "text": note}
         )
         if self.run_triage:
+            answers = raw(self.triage) if self.answering_triage else self.use.triage_data()
+            ticket = services.ticket_transition(ticket_id=ticket.pk, name="triage", by=by, data=answers)
+        if self.using_solution:  # advised on the call: the note and notification come with the step
             ticket = services.ticket_transition(
-                ticket_id=ticket.pk, name="triage", by=by, data=raw(self.triage)
+                ticket_id=ticket.pk, name="fix_immediately", by=by, data=self.use.fix_data()
             )
         return ticket
 
@@ -183,7 +259,8 @@ class IntakePage:
         page_forms = {
             CustomerForm: [self.new_customer],
             ContactForm: [self.new_contact],
-            TriageForm: [self.triage],
+            TriageForm: [self.triage if self.answering_triage else self.use],
+            FixImmediatelyForm: [self.use],
         }.get(type(service_form), [self.caller, self.problem])
         for field, errors in service_form.errors.items():
             owner = next(
@@ -203,8 +280,18 @@ class IntakePage:
             "selected_customer": customer,
             "selected_contact": contact,
             "has_errors": any(form.errors for form in self.used_forms() if form.is_bound),
+            "suggestions": self.suggestion_panel(),
+            "use_errors": [error for errors in self.use.errors.values() for error in errors]
+            if self.using_solution
+            else [],
             **extra,
         }
+
+    def suggestion_panel(self):
+        """The panel for the typed text (a refused save shows it without JavaScript too)."""
+        if not self.problem.is_bound:
+            return suggestions.suggestions_for("", "")
+        return suggestions.suggestions_for(self.problem["summary"].data, self.problem["description"].data)
 
 
 def picked(params):
@@ -233,6 +320,13 @@ def ticket_new(request):
     if request.method == "POST":
         page = IntakePage(request.POST, triage="save_and_triage" in request.POST)
         ticket = page.save(by=request.user)
+        if ticket is not None and page.using_solution:
+            messages.success(
+                request,
+                _("Vorgang %(number)s wurde angelegt und mit der übernommenen Lösung gelöst: %(state)s.")
+                % {"number": ticket.number, "state": ticket.get_state_display()},
+            )
+            return redirect("ticket-detail", pk=ticket.pk)
         if ticket is not None:
             messages.success(request, _("Vorgang %(number)s wurde angelegt.") % {"number": ticket.number})
             return redirect("ticket-detail", pk=ticket.pk)

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
+from solutions import selectors as solution_selectors
+from solutions import suggestions
 from supportdesk.errors import Conflict, InvalidData
 from tickets import reporting, selectors, services
 from tickets.forms import TRANSITION_FORMS, CallNoteForm, NotificationForm, TicketEditForm
-from tickets.models import NotificationKind, Ticket
+from tickets.models import NotificationKind, State, Ticket
 
 # ---- the list -------------------------------------------------------------------------------
 
@@ -67,18 +69,20 @@ def guard_refusal(ticket, name):
     return None
 
 
-def transition_panels(ticket, user, failed=None):
+def transition_panels(ticket, user, failed=None, prefill=None):
+    """`prefill`: initial data by step name, e.g. an adopted known solution; that panel opens."""
     panels = []
     for name in services.available_transitions(ticket, user):
         failed_here = failed is not None and failed[0] == name
-        form = failed[1] if failed_here else TRANSITION_FORMS[name](ticket=ticket)
+        initial = (prefill or {}).get(name)
+        form = failed[1] if failed_here else TRANSITION_FORMS[name](ticket=ticket, initial=initial)
         panels.append(
             {
                 "name": name,
                 "label": services.transition_label(name),
                 "form": for_page(form, name),
                 "refusal": guard_refusal(ticket, name),
-                "open": failed_here,
+                "open": failed_here or initial is not None,
             }
         )
     return panels
@@ -98,7 +102,13 @@ def ticket_page(request, pk, *, status=200, conflict=None, failed=None, open_for
     context["email_kinds"] = NotificationKind.choices
     if roles.can_work(request.user):
         context |= {
-            "transitions": transition_panels(ticket, request.user, failed),
+            "transitions": transition_panels(
+                ticket,
+                request.user,
+                failed,
+                {"fix_immediately": suggestions.fix_immediately_initial(request.GET)},
+            ),
+            "suggestions": suggestions.for_ticket(ticket) if ticket.state == State.TRIAGE else None,
             "note_form": for_page(
                 open_form if isinstance(open_form, CallNoteForm) else CallNoteForm(), "note"
             ),
@@ -106,6 +116,7 @@ def ticket_page(request, pk, *, status=200, conflict=None, failed=None, open_for
                 open_form if isinstance(open_form, NotificationForm) else NotificationForm(), "notification"
             ),
             "edit_form": edit_form(ticket, open_form if isinstance(open_form, TicketEditForm) else None),
+            "known_solution_offer": solution_selectors.ticket_offer(ticket),
             "open_form": type(open_form).__name__ if open_form else None,
         }
     return render(request, "tickets/ticket_detail.html", context, status=status)

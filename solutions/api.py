@@ -1,0 +1,250 @@
+"""Known solutions over the API: the ranked search, reading, and writes through solutions.services.
+
+`GET /api/v1/solutions/` lists the active known solutions by title; `?q=` ranks them by the search
+that also serves the suggestions during a call (best first); `?status=` chooses draft, retired or
+`all` instead of only the active ones. Each item carries `times_used`: how many calls it solved.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from solutions import selectors, services
+from solutions.forms import TRANSITION_FORMS
+from solutions.models import KnownSolution
+from supportdesk.api import request_data
+from tickets.models import Category
+
+ALL = "all"
+
+
+class KnownSolutionSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    times_used = serializers.IntegerField(
+        read_only=True, help_text=_("Wie viele Anrufe mit dieser bekannten Lösung gelöst wurden.")
+    )
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KnownSolution
+        fields = [
+            "id",
+            "title",
+            "symptoms",
+            "cause",
+            "solution",
+            "kind",
+            "kind_label",
+            "category",
+            "affected_versions",
+            "program_request",
+            "fixed_in_version",
+            "status",
+            "status_label",
+            "retired_reason",
+            "source_ticket",
+            "times_used",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "available_transitions",
+        ]
+        read_only_fields = fields
+
+    def get_available_transitions(self, solution) -> list[str]:
+        return services.available_transitions(solution, self.context["request"].user)
+
+
+class KnownSolutionWriteSerializer(serializers.Serializer):
+    """A new known solution; solutions.services validates it (400 with the field errors)."""
+
+    title = serializers.CharField(max_length=200)
+    symptoms = serializers.CharField(max_length=20000)
+    cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    solution = serializers.CharField(max_length=20000)
+    kind = serializers.ChoiceField(choices=KnownSolution.Kind.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    affected_versions = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    program_request = serializers.IntegerField(required=False, allow_null=True)
+    fixed_in_version = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class KnownSolutionEditSerializer(KnownSolutionWriteSerializer):
+    """The fields to change (the others keep their values), and the version the edit is based on."""
+
+    version = serializers.IntegerField(
+        required=False, help_text=_("Die gelesene Version; ist sie veraltet, antwortet der Server mit 409.")
+    )
+
+
+class SolutionTransitionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=20000, required=False, help_text=_("Nur beim Zurückziehen (retire), dort Pflicht.")
+    )
+    expected_status = serializers.ChoiceField(
+        choices=KnownSolution.Status.choices,
+        required=False,
+        help_text=_("Der gesehene Status; stimmt er nicht mehr, antwortet der Server mit 409."),
+    )
+
+
+class SolutionHistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    action = serializers.CharField()
+    from_status = serializers.CharField(allow_null=True)
+    to_status = serializers.CharField(allow_null=True)
+    changes = serializers.DictField(child=serializers.ListField())
+    reason = serializers.CharField()
+
+
+# Bookkeeping that changes with every save and says nothing to a reader.
+NOT_SHOWN = {"id", "status", "version", "updated_at", "audit_head"}
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def history_entries(rows) -> list[dict]:
+    """Entries for consecutive history rows of one known solution (ordered by history_id)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    first = rows[0]
+    previous = (
+        type(first)
+        .objects.filter(id=first.id, history_id__lt=first.history_id)
+        .order_by("-history_id")
+        .first()
+    )
+    fields = [f for f in type(first).tracked_fields if f.attname not in NOT_SHOWN]
+    entries = []
+    for row in rows:
+        changes = {}
+        for f in fields:
+            old = getattr(previous, f.attname) if previous else None
+            new = getattr(row, f.attname)
+            if old != new and not (previous is None and new in (None, "", False)):
+                changes[f.attname.removesuffix("_id") if f.is_relation else f.name] = [old, new]
+        status_changed = previous is None or previous.status != row.status
+        entries.append(
+            {
+                "at": row.history_date,
+                "user": row.history_user.get_username() if row.history_user else None,
+                "action": ACTIONS[row.history_type],
+                "from_status": previous.status if previous and status_changed else None,
+                "to_status": row.status if status_changed else None,
+                "changes": changes,
+                "reason": row.history_change_reason,
+            }
+        )
+        previous = row
+    return entries
+
+
+def ranked_search(queryset, name, value):
+    """Matches of the known-solution search, best first (the list's title order no longer applies)."""
+    return selectors.search(value, queryset)
+
+
+class StatusFilter(django_filters.ChoiceFilter):
+    """Without a value only the active known solutions; `all` for every status."""
+
+    def filter(self, qs, value):
+        if value == ALL:
+            return qs
+        return qs.filter(status=value or KnownSolution.Status.ACTIVE)
+
+
+class KnownSolutionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method=ranked_search,
+        label=_("Suche (Titel, Symptome, Ursache, Lösung); sortiert nach Treffergüte"),
+        max_length=200,
+    )
+    status = StatusFilter(
+        choices=[*KnownSolution.Status.choices, (ALL, _("alle"))],
+        label=_("Status; ohne Angabe nur aktive, „all“ für alle"),
+    )
+    kind = django_filters.ChoiceFilter(choices=KnownSolution.Kind.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+
+    class Meta:
+        model = KnownSolution
+        fields = ["q", "status", "kind", "category"]
+
+
+class KnownSolutionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Known solutions: everyone reads; support, management and admin create, edit, publish, retire.
+    Never deleted: a solution that no longer applies is retired."""
+
+    queryset = KnownSolution.objects.select_related("created_by").order_by("title", "pk")
+    serializer_class = KnownSolutionSerializer
+    filterset_class = KnownSolutionFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def filter_queryset(self, queryset):
+        # The filters (and the "active only" default) choose what the list shows; one solution is
+        # found by its id whatever its status.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def respond(self, solution, status_code=status.HTTP_200_OK):
+        solution = selectors.with_usage([self.get_queryset().get(pk=solution.pk)])[0]
+        return Response(self.get_serializer(solution).data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        page = selectors.with_usage(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.respond(self.get_object())
+
+    @extend_schema(request=KnownSolutionWriteSerializer, responses={201: KnownSolutionSerializer})
+    def create(self, request, *args, **kwargs):
+        solution = services.solution_create(by=request.user, data=request_data(request))
+        return self.respond(solution, status.HTTP_201_CREATED)
+
+    @extend_schema(request=KnownSolutionEditSerializer, responses=KnownSolutionSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        solution = self.get_object()
+        data = request_data(request)
+        version = data.pop("version", None)
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise serializers.ValidationError({"version": [_("Eine ganze Zahl wird erwartet.")]})
+        solution = services.solution_update(
+            solution_id=solution.pk, by=request.user, data=data, expected_version=version
+        )
+        return self.respond(solution)
+
+    @extend_schema(request=SolutionTransitionSerializer, responses=KnownSolutionSerializer)
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, pk=None, name=None):
+        if name not in TRANSITION_FORMS:
+            raise NotFound(_("Diesen Schritt gibt es nicht."))
+        solution = self.get_object()
+        data = request_data(request)
+        expected_status = data.pop("expected_status", None)
+        if expected_status is not None and expected_status not in KnownSolution.Status.values:
+            raise serializers.ValidationError({"expected_status": [_("Unbekannter Status.")]})
+        solution = services.solution_transition(
+            solution_id=solution.pk, name=name, by=request.user, data=data, expected_status=expected_status
+        )
+        return self.respond(solution)
+
+    @action(detail=True, methods=["get"], serializer_class=SolutionHistoryEntrySerializer)
+    def history(self, request, pk=None):
+        solution = self.get_object()
+        rows = (
+            KnownSolution.history.filter(id=solution.pk).select_related("history_user").order_by("history_id")
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(
+            SolutionHistoryEntrySerializer(history_entries(page), many=True).data
+        )
