@@ -182,6 +182,19 @@ def test_a_solved_ticket_becomes_a_draft_known_solution(support_user, management
 
 
 @pytest.mark.django_db
+def test_a_ticket_becomes_a_known_solution_once(support_user, management_user):
+    """A double click or a second person: one draft per ticket, the second is told which one exists."""
+    ticket = fixed_ticket(support_user)
+    draft = services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
+
+    with pytest.raises(Conflict) as refused:
+        services.solution_draft_from_ticket(ticket_id=ticket.pk, by=management_user)
+
+    assert str(draft) in str(refused.value.message)
+    assert list(KnownSolution.objects.all()) == [draft]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("state", [State.INTAKE, State.TRIAGE, State.ESCALATED, State.PROGRAM_REQUEST])
 def test_an_unsolved_ticket_does_not_become_a_known_solution(support_user, state):
     ticket = ticket_in_state(state, support_user)
