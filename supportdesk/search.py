@@ -2,10 +2,18 @@
 
 PostgreSQL: full-text search with the German configuration over a generated `search_vector` column
 (made by migrations, unknown to the models): stemming finds "Druckers" for "Drucker", and every word
-is also a prefix, so "Druck" finds "druckt". Trigram word similarity on a short title field catches
-typos and error codes. Matches are ranked by both.
+is also a prefix, so "Druck" finds "druckt" and "Rezept" finds "Rezeptdruck". For typos a longer
+word is also looked for by its first half ("Rezpet" -> "rez…"), which also finds the parts of a
+compound ("Rezeptdrucker" -> "rezept…"); a word spelt right matches both terms and so counts more.
+Trigram word similarity on the short title field catches typos in long words; an error code or
+number ("E-4711", "0x80070005") found gets a bonus. Fields rank title, symptoms, solution, cause.
 SQLite, the zero-setup default: each word, cut to a crude stem, as a case-insensitive substring;
-ranked by how many words match. It finds words, not inflections or typos.
+ranked by where the words are found (a title word starting with it counts most). It finds words,
+hardly inflections, and typos only by the first half of a word.
+
+Only operators the indexes serve stand in the WHERE clause (`@@` on the GIN index of the vector,
+`%>` on the trigram index of the title); the ranking is computed for the matching rows alone.
+The ranking constants are tuned on tests/fixtures/solution_search_de.json (tests/test_solution_search.py).
 """
 
 import re
@@ -14,7 +22,6 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
 
 WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 12  # a long description is cut here: enough to rank, cheap to run
@@ -24,6 +31,13 @@ STOP_WORDS = frozenset(  # a word list to read, not one word per line
     "hat ich im in ist kann kein keine mit nach nicht noch oder sich sie und von vom was "
     "wenn wie wird zu zum zur".split()
 )
+# Ranking on PostgreSQL.
+WEIGHTS = [0.2, 0.3, 0.6, 1.0]  # ts_rank's order D, C, B, A: cause, solution, symptoms, title
+NORMALIZATION = 1 | 32  # rank / (1 + log(length)), then scaled to 0..1: long texts do not win by length
+TRIGRAM_WEIGHT = 0.2
+CODE_BONUS = 0.5  # for an error code or number of the text ("E-4711", "0x80070005"): it says most
+# Ranking on SQLite: points per word, by where it is found (an error code's times CODE_POINTS).
+TITLE_WORD, IN_TITLE, IN_TEXT, LOOSE, CODE_POINTS = 2.5, 2.0, 1.0, 0.25, 3
 
 
 def words(text: str) -> list[str]:
@@ -35,6 +49,15 @@ def words(text: str) -> list[str]:
     return found[:MAX_WORDS]
 
 
+def _is_code(word: str) -> bool:
+    return len(word) >= 3 and any(c.isdigit() for c in word)
+
+
+def _significant(found: list[str]) -> list[str]:
+    """The words without the stop words, unless that leaves none."""
+    return [word for word in found if word not in STOP_WORDS] or found
+
+
 def on_postgres(queryset: QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
@@ -44,10 +67,25 @@ def _vector(queryset):
     return RawSQL(f'{table}."search_vector"', [], output_field=SearchVectorField())
 
 
-def _tsquery(found, operator):
-    return SearchQuery(
-        f" {operator} ".join(f"{word}:*" for word in found), config="german", search_type="raw"
-    )
+def _term(word: str) -> str:
+    """A word as a prefix term; a number also as the signed number the German parser makes of
+    "E-4711" ('-4711')."""
+    return f"({word}:* | '-{word}':*)" if word.isascii() and word.isdigit() else f"{word}:*"
+
+
+def _loose(word: str) -> str:
+    """For a typo: a long enough word's first half, "rezpet" -> "rez"; else the word."""
+    return word[: max(3, len(word) // 2)] if len(word) >= 5 and word.isalpha() else word
+
+
+def _loose_term(word: str) -> str:
+    loose = _loose(word)
+    return _term(word) if loose == word else f"({word}:* | {loose}:*)"
+
+
+def _tsquery(found, operator, term=_term):
+    """The words (letters and digits only, so safe in raw syntax) joined by `operator`."""
+    return SearchQuery(f" {operator} ".join(term(word) for word in found), config="german", search_type="raw")
 
 
 def ranked(queryset: QuerySet, text: str, *, title: str, fields: tuple[str, ...]) -> QuerySet:
@@ -59,27 +97,41 @@ def ranked(queryset: QuerySet, text: str, *, title: str, fields: tuple[str, ...]
     found = words(text)
     if not found:
         return queryset.none()
+    significant = _significant(found)
     if on_postgres(queryset):
-        query, phrase = _tsquery(found, "|"), " ".join(found)
+        # An exact word matches both its terms (word…, wo…), a typo only its first half: one rank.
+        query, phrase = _tsquery(significant, "|", _loose_term), " ".join(significant)
+        relevance = _rank(query) + TRIGRAM_WEIGHT * TrigramWordSimilarity(phrase, title)
+        codes = [word for word in significant if _is_code(word)]
+        if codes:
+            relevance += Case(
+                When(Q(vector=_tsquery(codes, "|")), then=Value(CODE_BONUS)), default=Value(0.0)
+            )
         return (
             queryset.alias(vector=_vector(queryset))
             .filter(Q(vector=query) | Q(**{f"{title}__trigram_word_similar": phrase}))
-            .annotate(relevance=SearchRank(F("vector"), query) + TrigramWordSimilarity(phrase, title))
+            .annotate(relevance=relevance)
             .order_by("-relevance", "-pk")
         )
-    stems = [_stem(word) for word in found if word not in STOP_WORDS] or [_stem(word) for word in found]
-    score = sum(
-        (
-            Case(When(_any_field(title, fields, stem), then=Value(2 if i < 3 else 1)), default=Value(0))
-            for i, stem in enumerate(stems)
-        ),
-        start=Value(0),
-    )
-    return (
-        queryset.annotate(relevance=Cast(score, FloatField()))
-        .filter(relevance__gt=0)
-        .order_by("-relevance", "-pk")
-    )
+    score = sum((_score(word, title, fields) for word in significant), start=Value(0.0))
+    return queryset.annotate(relevance=score).filter(relevance__gt=0).order_by("-relevance", "-pk")
+
+
+def _rank(query):
+    return SearchRank(F("vector"), query, weights=WEIGHTS, normalization=NORMALIZATION)
+
+
+def _score(word, title, fields):
+    """SQLite: a word's points, by where its stem (or else its first half) is found."""
+    stem, loose, factor = _stem(word), _loose(word), CODE_POINTS if _is_code(word) else 1
+    cases = [
+        When(_contains((title,), stem, word_start=True), then=Value(factor * TITLE_WORD)),
+        When(_contains((title,), stem), then=Value(factor * IN_TITLE)),
+        When(_contains(fields, stem), then=Value(factor * IN_TEXT)),
+    ]
+    if loose != stem:
+        cases.append(When(_contains((title, *fields), loose), then=Value(LOOSE)))
+    return Case(*cases, default=Value(0.0), output_field=FloatField())
 
 
 def matching_all(queryset: QuerySet, text: str, *, fields: tuple[str, ...], also: Q = None) -> QuerySet:
@@ -87,25 +139,37 @@ def matching_all(queryset: QuerySet, text: str, *, fields: tuple[str, ...], also
     found = words(text)
     if not found:
         return queryset if also is None else queryset.filter(also)
+    significant = _significant(found)
     if on_postgres(queryset):
-        condition = Q(vector=_tsquery(found, "&"))
+        condition = Q(vector=_tsquery(significant, "&"))
         return queryset.alias(vector=_vector(queryset)).filter(condition | also if also else condition)
     condition = Q()
-    for word in found:
-        condition &= _any_field(None, fields, _stem(word))
+    for word in significant:
+        condition &= _contains(fields, _stem(word))
     return queryset.filter(condition | also if also else condition)
 
 
-def _any_field(title, fields, stem):
-    condition = Q(**{f"{title}__icontains": stem}) if title else Q()
+def _contains(fields, text, *, word_start=False):
+    """Any of `fields` contains `text` (with `word_start`: a word starts with it, "Rezept wird…"
+    for "reze", not "Kassenrezept"), in any case. SQLite folds only ASCII letters, so a word
+    starting with an umlaut is also tried capitalized ("übertragung", "Übertragung")."""
+    variants = [text] if text[:1].isascii() else [text, text[:1].upper() + text[1:]]
+    condition = Q()
     for field in fields:
-        condition |= Q(**{f"{field}__icontains": stem})
+        for variant in variants:
+            if word_start:
+                condition |= Q(**{f"{field}__istartswith": variant}) | Q(
+                    **{f"{field}__icontains": f" {variant}"}
+                )
+            else:
+                condition |= Q(**{f"{field}__icontains": variant})
     return condition
 
 
 def _stem(word: str) -> str:
-    """Crude German stemming for the fallback: drop up to two letters of inflection ("druckt" -> "druc")."""
-    return word[: max(4, len(word) - 2)] if len(word) > 5 else word
+    """Crude German stemming for the fallback: drop up to two letters of inflection ("druckt" -> "druc").
+    An error code stays whole."""
+    return word[: max(4, len(word) - 2)] if len(word) > 5 and word.isalpha() else word
 
 
 # ---- installed by migrations (PostgreSQL only; SQLite searches without them) --------------------

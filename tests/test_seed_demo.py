@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from accounts import roles
 from customers.models import Customer
-from tickets.models import RiskReview, State, Ticket
+from solutions import selectors
+from solutions.models import KnownSolution
+from tickets.models import ResolutionKind, RiskReview, State, Ticket
 from vendor.models import ProgramRequest
 
 DEMO_USERS = {"support": roles.SUPPORT, "leitung": roles.MANAGEMENT, "qmb": roles.QMB, "admin": roles.ADMIN}
@@ -101,6 +103,41 @@ def test_it_records_every_write_with_a_user_and_reason_and_the_audit_trail_verif
     out = StringIO()
     call_command("verify_audit_trail", stdout=out)
     assert "intact" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_fills_the_knowledge_base_and_solves_calls_with_it():
+    seed()
+    solutions = KnownSolution.objects.all()
+    assert solutions.count() in range(10, 16)
+    assert solutions.filter(status=KnownSolution.Status.RETIRED).count() == 1
+    assert solutions.filter(status=KnownSolution.Status.ACTIVE).count() >= 10
+    known_bug = solutions.get(program_request__isnull=False)
+    assert known_bug.program_request.state == ProgramRequest.State.OPEN
+    assert known_bug.status == KnownSolution.Status.ACTIVE
+    # Calls solved at once with a known solution: the usage counts are not zero.
+    solved = Ticket.objects.exclude(known_solution=None)
+    assert set(solved.values_list("resolution_kind", flat=True)) == {ResolutionKind.KNOWN_WORKAROUND}
+    assert {State.IMMEDIATE_FIX, State.CLOSED} <= set(solved.values_list("state", flat=True))
+    used = selectors.usage_counts(solutions.values_list("pk", flat=True))
+    assert used[solutions.get(title="Rezept wird nicht gedruckt").pk] == 2
+    assert sum(used.values()) == solved.count() >= 4
+    # Made through the services: a history row with a user and a reason for every write.
+    rows = KnownSolution.history.all()
+    assert rows.filter(history_user=None).count() == 0
+    assert set(rows.values_list("history_change_reason", flat=True)) == {
+        "solution_create",
+        "retire",
+        "solution_edit",
+    }
+
+
+@pytest.mark.django_db
+def test_typing_the_demo_call_suggests_the_rezept_solution_in_the_first_three():
+    seed()
+    suggested = selectors.suggested_solutions("Rezept druckt nicht")
+    assert "Rezept wird nicht gedruckt" in [solution.title for solution in suggested[:3]]
+    assert all(solution.status == KnownSolution.Status.ACTIVE for solution in suggested)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Demo data for a development or test system: users per role, customers, tickets in every state.
+"""Demo data for a development or test system: users per role, customers, known solutions, tickets in
+every state.
 
 Every record is made through the services, acting as the demo users, so the history is complete
 and `manage.py verify_audit_trail` passes afterwards. Never meant for production: refused when
@@ -19,6 +20,7 @@ from accounts import roles
 from accounts.services import user_create
 from customers import services as customer_services
 from customers.models import Customer
+from solutions import services as solution_services
 from supportdesk.errors import Conflict, InvalidData
 from tickets import services as ticket_services
 from tickets.models import Ticket
@@ -192,11 +194,252 @@ def days(n: int) -> str:
     return (timezone.localdate() + datetime.timedelta(days=n)).isoformat()
 
 
+# The knowledge base (issue 5): known problems and their solutions, made before the tickets so that
+# calls can be solved with them ("known_solution": "@key" in fix_immediately). "program_request":
+# "@key" links a known bug to the program request registered under that key by a ticket (an edit
+# after the tickets); "retire" retires it with that reason.
+KNOWN_SOLUTIONS = [
+    {
+        "key": "rezeptdruck",
+        "by": "support",
+        "data": {
+            "title": "Rezept wird nicht gedruckt",
+            "symptoms": (
+                "Beim Druck eines Kassenrezepts (Muster 16) aus dem Auftrag passiert nichts. Der "
+                "Druckauftrag bleibt in der Windows-Druckerwarteschlange stehen, andere Formulare "
+                "werden gedruckt."
+            ),
+            "cause": (
+                "Dem Formular Muster 16 ist noch der alte Rezeptdrucker zugeordnet (nach Austausch oder "
+                "Umbenennung des Druckers), oder der Druckerspooler hängt."
+            ),
+            "solution": (
+                "1. Druckerwarteschlange leeren und den Dienst „Druckwarteschlange“ neu starten. "
+                "2. Extras > Einstellungen > Formulare > Muster 16: den aktuellen Rezeptdrucker und "
+                "den Rezeptschacht auswählen. 3. Testdruck auf ein Blankoformular."
+            ),
+            "kind": "configuration",
+            "category": "technical",
+        },
+    },
+    {
+        "key": "rezeptversatz",
+        "by": "support",
+        "data": {
+            "title": "Kassenrezept wird versetzt bedruckt",
+            "symptoms": (
+                "Die Verordnung (Muster 16) wird um eine Zeile nach unten oder einige Millimeter nach "
+                "rechts versetzt bedruckt; Positionen und Zuzahlung stehen im falschen Feld."
+            ),
+            "cause": "Falscher Papierschacht (Universalzufuhr statt Rezeptschacht) oder neuer Drucker.",
+            "solution": (
+                "Im Druckdialog den Rezeptschacht als Standard für Muster 16 hinterlegen. Danach unter "
+                "Extras > Formulare > Justage den Versatz in Millimetern eintragen und auf einem "
+                "Leerformular testen."
+            ),
+            "kind": "user_error",
+            "category": "question",
+        },
+    },
+    {
+        "key": "treiber51",
+        "by": "support",
+        "data": {
+            "title": "Rezeptdrucker: Treiber 5.1 druckt leere Seiten",
+            "symptoms": "Nach dem Treiberupdate auf Version 5.1 kommt der Rezeptdruck als leere Seite.",
+            "cause": "Fehler im Druckertreiber 5.1 des Herstellers.",
+            "solution": "Treiber 5.0 aus dem Archiv des Herstellers installieren.",
+            "kind": "workaround",
+            "category": "technical",
+            "affected_versions": "23.4",
+        },
+        "retire": (
+            "Der Hersteller hat den Treiber 5.1.2 nachgeliefert; ersetzt durch „Rezept wird nicht gedruckt“."
+        ),
+    },
+    {
+        "key": "ekv_anhang",
+        "by": "support",
+        "data": {
+            "title": "eKV-Versand bricht bei Fotos im Anhang ab",
+            "symptoms": (
+                "Der elektronische Kostenvoranschlag an die Krankenkasse wird mit „Übertragung "
+                "fehlgeschlagen“ abgebrochen, sobald Fotos angehängt sind. Ohne Anhang geht der Versand."
+            ),
+            "cause": "Die Kassen nehmen höchstens 10 MB je Vorgang an; ein Smartphone-Foto hat oft 4 MB.",
+            "solution": (
+                "Extras > Einstellungen > Kostenvoranschlag: „Bilder vor dem Versand komprimieren“ "
+                "aktivieren und den Kostenvoranschlag erneut senden."
+            ),
+            "kind": "configuration",
+            "category": "technical",
+            "affected_versions": "ab 23.1",
+        },
+    },
+    {
+        "key": "kv_zuordnung",
+        "by": "support",
+        "data": {
+            "title": "Genehmigung der Krankenkasse wird keinem Kostenvoranschlag zugeordnet",
+            "symptoms": (
+                "Genehmigungen zu elektronischen Kostenvoranschlägen landen im Posteingang unter "
+                "„nicht zugeordnet“, obwohl die KV-Nummer stimmt."
+            ),
+            "cause": (
+                "Bekannter Fehler: Die Antwortdateien einiger Kassen enthalten die KV-Nummer mit "
+                "führenden Nullen, SaniVision vergleicht ohne."
+            ),
+            "solution": (
+                "Bis zur Korrektur: im Posteingang die Antwort markieren, „Zuordnen“ wählen und die "
+                "KV-Nummer ohne führende Nullen suchen."
+            ),
+            "kind": "workaround",
+            "category": "software",
+            "affected_versions": "24.1–24.3",
+        },
+        "program_request": "@kv_zuordnung",
+    },
+    {
+        "key": "charge",
+        "by": "support",
+        "data": {
+            "title": "Chargennummer fehlt auf dem Lieferschein",
+            "symptoms": (
+                "Auf Lieferscheinen für Stoma- und Inkontinenzartikel fehlt die Chargennummer, obwohl "
+                "sie beim Warenausgang erfasst wurde."
+            ),
+            "cause": "Fehler im Standardformular Lieferschein.",
+            "solution": (
+                "Behoben mit SaniVision 24.3.1. Bis zum Update: im Formulardesigner das Feld „Charge“ "
+                "in die Positionszeile ziehen."
+            ),
+            "kind": "fixed_in_release",
+            "category": "software",
+            "affected_versions": "24.1–24.3",
+            "fixed_in_version": "SaniVision 24.3.1",
+        },
+    },
+    {
+        "key": "etiketten",
+        "by": "support",
+        "data": {
+            "title": "Etikettendrucker druckt nur leere Etiketten",
+            "symptoms": (
+                "Der Etikettendrucker schiebt bei Artikel- und Regaletiketten nur leere Etiketten heraus."
+            ),
+            "cause": "Nach einem Treiberupdate steht das Papierformat auf A4 statt auf der Etikettengröße.",
+            "solution": (
+                "Im Windows-Treiber das Papierformat auf die Etikettengröße (z. B. 57 x 32 mm) stellen, "
+                "unter Extras > Etiketten den Drucker neu zuweisen und am Gerät eine Kalibrierung auslösen."
+            ),
+            "kind": "configuration",
+            "category": "technical",
+        },
+    },
+    {
+        "key": "tse",
+        "by": "leitung",
+        "data": {
+            "title": "Kassenabschluss nicht möglich: TSE nicht erreichbar",
+            "symptoms": (
+                "Beim Tagesabschluss erscheint „Technische Sicherheitseinrichtung nicht erreichbar“; "
+                "Bons werden ohne Signatur gedruckt."
+            ),
+            "cause": "Der TSE-Stick wurde abgezogen oder Windows hat den USB-Anschluss schlafen gelegt.",
+            "solution": (
+                "TSE-Stick direkt am Kassen-PC einstecken (kein Hub), „USB selektives Energiesparen“ "
+                "deaktivieren, SaniVision neu starten, Kassenabschluss wiederholen und den Ausfall im "
+                "Kassenbuch vermerken."
+            ),
+            "kind": "workaround",
+            "category": "technical",
+        },
+    },
+    {
+        "key": "egk",
+        "by": "support",
+        "data": {
+            "title": "Kartenterminal nicht gefunden beim Einlesen der Versichertenkarte",
+            "symptoms": "Beim Einlesen der eGK meldet SaniVision „Kartenterminal nicht gefunden“.",
+            "cause": "Nach einem Windows-Update hat das Kartenterminal einen anderen COM-Port.",
+            "solution": "Extras > Geräte > eGK-Terminal > Suchen, den neuen Port übernehmen, neu starten.",
+            "kind": "workaround",
+            "category": "technical",
+        },
+    },
+    {
+        "key": "massblatt",
+        "by": "support",
+        "data": {
+            "title": "Maßangaben im Auftrag für Maßbandagen nach Update leer",
+            "symptoms": "Nach dem Update sind in Aufträgen für Maßanfertigungen die Maße leer.",
+            "cause": "Bekannter Fehler beim Übernehmen der Maßvorlage nach der Datenbankaktualisierung.",
+            "solution": (
+                "Bekannter Workaround: Maßblatt im Auftrag einmal öffnen und speichern, dann werden die "
+                "Maße aus der Vorlage übernommen."
+            ),
+            "kind": "workaround",
+            "category": "software",
+            "affected_versions": "24.2",
+        },
+    },
+    {
+        "key": "zuzahlung",
+        "by": "support",
+        "data": {
+            "title": "Zuzahlung nachträglich stornieren",
+            "symptoms": "Eine Zuzahlung wurde irrtümlich kassiert und soll erstattet werden.",
+            "solution": (
+                "Kasse > Journal > Beleg wählen > Storno; den Betrag bar erstatten. Danach in der "
+                "Rezeptabrechnung prüfen, dass die Zuzahlung wieder offen steht."
+            ),
+            "kind": "answer",
+            "category": "question",
+        },
+    },
+    {
+        "key": "sicherung",
+        "by": "support",
+        "data": {
+            "title": "Datensicherung schlägt fehl mit Fehler 0x80070005",
+            "symptoms": "Die nächtliche Sicherung bricht ab: „0x80070005 Zugriff verweigert“.",
+            "cause": "Kennwort des Dienstkontos geändert oder keine Schreibrechte auf dem Sicherungsziel.",
+            "solution": (
+                "Im Dienst „SaniVision Backup“ das Konto mit aktuellem Kennwort eintragen, Vollzugriff "
+                "auf dem Sicherungsziel geben, Sicherung von Hand starten und das Protokoll prüfen."
+            ),
+            "kind": "configuration",
+            "category": "technical",
+        },
+    },
+    {
+        "key": "hilfsmittelnummer",
+        "by": "leitung",
+        "data": {
+            "title": "Hilfsmittelnummer wird als ungültig abgelehnt",
+            "symptoms": (
+                "Beim Speichern eines Artikels mit 10-stelliger Hilfsmittelnummer erscheint "
+                "„Positionsnummer ungültig“."
+            ),
+            "cause": "Ins Feld Positionsnummer gehören nur die ersten 7 Stellen.",
+            "solution": (
+                "Die ersten sieben Stellen ins Feld „Positionsnummer“, die letzten drei ins Feld "
+                "„Produkt“ eintragen, oder den Artikel über das Hilfsmittelverzeichnis anlegen."
+            ),
+            "kind": "user_error",
+            "category": "question",
+        },
+    },
+]
+
+
 # Each ticket: the customer, the contact who called (index), who took the call, what was said,
 # then the steps that walk it through the work instruction. A step is
 # (kind, username, data): kind is a transition name, "note", "notify" or "sign".
 # In register_program_request, "program_request": "@key" links to the request registered
-# under that key by an earlier ticket, and "share_as" registers it under a key.
+# under that key by an earlier ticket, and "share_as" registers it under a key. In fix_immediately,
+# "known_solution": "@key" solves the call with that known solution (its steps are the solution
+# unless one is given), as the suggestion beside the form does.
 TICKETS = [
     {
         "customer": "medicus",
@@ -508,6 +751,7 @@ TICKETS = [
                 "support",
                 {
                     "resolution_kind": "known_workaround",
+                    "known_solution": "@massblatt",
                     "solution": (
                         "Bekannter Workaround: Maßblatt im Auftrag einmal öffnen und speichern, "
                         "dann werden die Maße aus der Vorlage übernommen."
@@ -515,6 +759,63 @@ TICKETS = [
                 },
             ),
             ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "ruhrgesund",
+        "contact": 0,
+        "by": "support",
+        "summary": "Rezepte werden nicht mehr gedruckt",
+        "description": (
+            "Frau Krüger meldet: Seit dem Austausch des Druckers an der Rezeptannahme druckt "
+            "SaniVision keine Kassenrezepte mehr; Lieferscheine kommen auf dem anderen Drucker."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "technical", "risk_relevant": False}),
+            (
+                "fix_immediately",
+                "support",
+                {"resolution_kind": "known_workaround", "known_solution": "@rezeptdruck"},
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "niederrhein",
+        "contact": 0,
+        "by": "support",
+        "summary": "Etikettendrucker im Lager gibt nur leere Etiketten aus",
+        "description": (
+            "Herr Neumann meldet: Nach dem Windows-Update kommen aus dem Etikettendrucker nur leere "
+            "Etiketten, die Regalbeschriftung für den Wareneingang fehlt."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "technical", "risk_relevant": False}),
+            (
+                "fix_immediately",
+                "support",
+                {"resolution_kind": "known_workaround", "known_solution": "@etiketten"},
+            ),
+            ("close", "support", {}),
+        ],
+    },
+    {
+        "customer": "medicus",
+        "contact": 0,
+        "by": "leitung",
+        "summary": "Tagesabschluss: Kasse meldet TSE nicht erreichbar",
+        "description": (
+            "Frau Weber meldet: Der Kassenabschluss bricht ab, die Technische Sicherheitseinrichtung "
+            "sei nicht erreichbar. Die Kasse wurde heute umgestellt."
+        ),
+        "steps": [
+            ("triage", "leitung", {"category": "technical", "risk_relevant": False}),
+            (
+                "fix_immediately",
+                "leitung",
+                {"resolution_kind": "known_workaround", "known_solution": "@tse"},
+            ),
+            ("close", "leitung", {}),
         ],
     },
     # --- open tickets ---
@@ -551,6 +852,7 @@ TICKETS = [
                     "vendor_reference": "PW-24-0902",
                     "follow_up_date": days(0),
                     "planned_release": "SaniVision 24.4",
+                    "share_as": "kv_zuordnung",
                 },
             ),
             (
@@ -774,6 +1076,24 @@ TICKETS = [
         "customer": "bergisch",
         "contact": 0,
         "by": "support",
+        "summary": "Rezeptdruck: Druckauftrag bleibt in der Warteschlange hängen",
+        "description": (
+            "Frau Lange meldet: Kassenrezepte bleiben in der Druckerwarteschlange stehen, es wird "
+            "nichts gedruckt. Sie probiert die Lösung heute Nachmittag an beiden Arbeitsplätzen."
+        ),
+        "steps": [
+            ("triage", "support", {"category": "technical", "risk_relevant": False}),
+            (
+                "fix_immediately",
+                "support",
+                {"resolution_kind": "known_workaround", "known_solution": "@rezeptdruck"},
+            ),
+        ],
+    },
+    {
+        "customer": "bergisch",
+        "contact": 0,
+        "by": "support",
         "summary": "Inventur: Bestandskorrektur nach Zählung wird nicht gebucht",
         "description": (
             "Frau Lange meldet: Nach Eingabe der Zählmengen bleibt der Bestand unverändert, "
@@ -805,8 +1125,8 @@ def random_password() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create demo users (one per role, random passwords printed once), customers and tickets in every "
-        "state, all through the services. For development and test systems only."
+        "Create demo users (one per role, random passwords printed once), customers, known solutions and "
+        "tickets in every state, all through the services. For development and test systems only."
     )
 
     def add_arguments(self, parser):
@@ -848,7 +1168,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 users, passwords = self.create_users()
                 customers = self.create_customers(users["support"])
-                counts = self.create_tickets(users, passwords, customers)
+                solutions = self.create_solutions(users)
+                counts = self.create_tickets(users, passwords, customers, solutions)
         except (InvalidData, Conflict) as error:
             raise CommandError(f"A service refused a demo step, nothing created: {error}") from error
         self.print_summary(users, passwords, counts)
@@ -878,7 +1199,29 @@ class Command(BaseCommand):
             customers[key] = (customer, contacts)
         return customers
 
-    def create_tickets(self, users, passwords, customers):
+    def create_solutions(self, users):
+        solutions = {}
+        for spec in KNOWN_SOLUTIONS:
+            by = users[spec["by"]]
+            solution = solution_services.solution_create(by=by, data=spec["data"])
+            if "retire" in spec:
+                solution = solution_services.solution_transition(
+                    solution_id=solution.pk, name="retire", by=by, data={"reason": spec["retire"]}
+                )
+            solutions[spec["key"]] = solution
+        return solutions
+
+    def link_known_bugs(self, users, solutions, shared):
+        """Support links each known bug to the program request SIC registered for it."""
+        for spec in KNOWN_SOLUTIONS:
+            if "program_request" in spec:
+                solution_services.solution_update(
+                    solution_id=solutions[spec["key"]].pk,
+                    by=users[spec["by"]],
+                    data={"program_request": shared[spec["program_request"][1:]]},
+                )
+
+    def create_tickets(self, users, passwords, customers, solutions):
         shared = {}
         for spec in TICKETS:
             customer, contacts = customers[spec["customer"]]
@@ -895,13 +1238,17 @@ class Command(BaseCommand):
                 },
             )
             for kind, username, data in spec["steps"]:
-                self.run_step(ticket, kind, users[username], passwords[username], dict(data), shared)
+                self.run_step(
+                    ticket, kind, users[username], passwords[username], dict(data), shared, solutions
+                )
+        self.link_known_bugs(users, solutions, shared)
         return {
             "customers": len(customers),
             "tickets": len(TICKETS),
+            "solutions": len(solutions),
         }
 
-    def run_step(self, ticket, kind, by, password, data, shared):
+    def run_step(self, ticket, kind, by, password, data, shared, solutions):
         if kind == "note":
             ticket_services.ticket_add_call_note(ticket_id=ticket.pk, by=by, data=data)
         elif kind == "notify":
@@ -912,6 +1259,10 @@ class Command(BaseCommand):
             share_as = data.pop("share_as", None)
             if str(data.get("program_request", "")).startswith("@"):
                 data["program_request"] = shared[data["program_request"][1:]]
+            if "known_solution" in data:
+                known = solutions[data["known_solution"][1:]]
+                data["known_solution"] = known.pk
+                data.setdefault("solution", known.solution)
             ticket = ticket_services.ticket_transition(ticket_id=ticket.pk, name=kind, by=by, data=data)
             if share_as:
                 shared[share_as] = ticket.program_request_id
@@ -926,7 +1277,7 @@ class Command(BaseCommand):
         out.write(
             self.style.SUCCESS(
                 f"Demo data created: {len(users)} users, {counts['customers']} customers, "
-                f"{counts['tickets']} tickets in every state."
+                f"{counts['tickets']} tickets in every state, {counts['solutions']} known solutions."
             )
         )
         out.write("")
