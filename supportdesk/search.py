@@ -11,8 +11,10 @@ SQLite, the zero-setup default: each word, cut to a crude stem, as a case-insens
 ranked by where the words are found (a title word starting with it counts most). It finds words,
 hardly inflections, and typos only by the first half of a word.
 
-Only operators the indexes serve stand in the WHERE clause (`@@` on the GIN index of the vector,
-`%>` on the trigram index of the title); the ranking is computed for the matching rows alone.
+The ranking is computed for the matching rows alone. With `candidates` (the suggestions during a
+call) only for a bounded set of them, found without ranking (see _candidates): the cost then stays
+flat however many rows the table holds (bench/suggestion_search.py: 100,000 known solutions and
+1,000,000 tickets).
 The ranking constants are tuned on tests/fixtures/solution_search_de.json (tests/test_solution_search.py).
 """
 
@@ -20,8 +22,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField, TrigramWordSimilarity
 from django.db import connections
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, Expression, F, FloatField, Q, QuerySet, Value, When
 
 WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 12  # a long description is cut here: enough to rank, cheap to run
@@ -36,6 +37,12 @@ WEIGHTS = [0.2, 0.3, 0.6, 1.0]  # ts_rank's order D, C, B, A: cause, solution, s
 NORMALIZATION = 1 | 32  # rank / (1 + log(length)), then scaled to 0..1: long texts do not win by length
 TRIGRAM_WEIGHT = 0.2
 CODE_BONUS = 0.5  # for an error code or number of the text ("E-4711", "0x80070005"): it says most
+# pg_trgm's default word_similarity_threshold, written out: as a function call, not the operator `%>`,
+# the planner does not estimate it by running word_similarity over the column's statistics (~5 ms a
+# query), and no trigram index scan is tried (80-650 ms for a phrase on 1,000,000 tickets).
+SIMILAR = 0.6
+# The newest rows searched for a typo by trigram similarity alone, when candidates are bounded.
+RECENT_FOR_TYPOS = 100
 # Ranking on SQLite: points per word, by where it is found (an error code's times CODE_POINTS).
 TITLE_WORD, IN_TITLE, IN_TEXT, LOOSE, CODE_POINTS = 2.5, 2.0, 1.0, 0.25, 3
 
@@ -62,9 +69,18 @@ def on_postgres(queryset: QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
+class _GeneratedVector(Expression):
+    """The generated `search_vector` column of the query's own table, also when that table is an
+    alias in a subquery (a RawSQL naming the table would make a subquery read the outer row)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return f'{compiler.quote_name_unless_alias(compiler.query.base_table)}."search_vector"', []
+
+
 def _vector(queryset):
-    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
-    return RawSQL(f'{table}."search_vector"', [], output_field=SearchVectorField())
+    return _GeneratedVector()
 
 
 def _term(word: str) -> str:
@@ -88,11 +104,14 @@ def _tsquery(found, operator, term=_term):
     return SearchQuery(f" {operator} ".join(term(word) for word in found), config="german", search_type="raw")
 
 
-def ranked(queryset: QuerySet, text: str, *, title: str, fields: tuple[str, ...]) -> QuerySet:
+def ranked(
+    queryset: QuerySet, text: str, *, title: str, fields: tuple[str, ...], candidates: int | None = None
+) -> QuerySet:
     """Rows matching any word of `text`, best first, annotated with `relevance`.
 
     `title` is the short field for typo tolerance; `fields` are searched on SQLite (on PostgreSQL
-    the generated column covers them).
+    the generated column covers them). `candidates`: on PostgreSQL, rank at most about four times
+    that many matching rows (see _candidates) instead of all; for a short list of the best.
     """
     found = words(text)
     if not found:
@@ -101,20 +120,49 @@ def ranked(queryset: QuerySet, text: str, *, title: str, fields: tuple[str, ...]
     if on_postgres(queryset):
         # An exact word matches both its terms (word…, wo…), a typo only its first half: one rank.
         query, phrase = _tsquery(significant, "|", _loose_term), " ".join(significant)
-        relevance = _rank(query) + TRIGRAM_WEIGHT * TrigramWordSimilarity(phrase, title)
+        relevance = _rank(query) + TRIGRAM_WEIGHT * F("similarity")
         codes = [word for word in significant if _is_code(word)]
         if codes:
             relevance += Case(
                 When(Q(vector=_tsquery(codes, "|")), then=Value(CODE_BONUS)), default=Value(0.0)
             )
-        return (
-            queryset.alias(vector=_vector(queryset))
-            .filter(Q(vector=query) | Q(**{f"{title}__trigram_word_similar": phrase}))
-            .annotate(relevance=relevance)
-            .order_by("-relevance", "-pk")
-        )
+        searched = queryset.alias(vector=_vector(queryset), similarity=TrigramWordSimilarity(phrase, title))
+        if candidates:
+            matching = searched.filter(pk__in=_candidates(searched, significant, query, candidates))
+        else:
+            matching = searched.filter(Q(vector=query) | Q(similarity__gt=SIMILAR))
+        return matching.annotate(relevance=relevance).order_by("-relevance", "-pk")
     score = sum((_score(word, title, fields) for word in significant), start=Value(0.0))
     return queryset.annotate(relevance=score).filter(relevance__gt=0).order_by("-relevance", "-pk")
+
+
+def _candidates(searched: QuerySet, significant: list[str], query, limit: int) -> QuerySet:
+    """The primary keys worth ranking, each a match of `ranked`'s condition, found without ranking:
+    the newest `limit` rows matching at all; up to `limit` rows with all the words as written
+    (stemmed, no prefix: the index finds them without reading the lists of every word they start);
+    up to `limit` with all the error codes; for a short text, the rows among the newest
+    RECENT_FOR_TYPOS that only match by trigram similarity (a typo). While fewer than `limit` rows
+    match and the table holds fewer than RECENT_FOR_TYPOS, these are all the matches."""
+    tiers = [searched.filter(vector=query)]  # the newest ones, below
+    if len(significant) > 1:
+        tiers.append(searched.filter(vector=_all_of(significant)))
+    codes = [word for word in significant if _is_code(word)]
+    if codes:
+        tiers.append(searched.filter(vector=_all_of(codes)))
+    # Any `limit` rows with all the words: "the newest" would make the planner guess between walking the
+    # primary key back (slow when they are rare) and sorting all of them (slow when they are many).
+    parts = [tiers[0].order_by("-pk").values("pk")[:limit]]
+    parts += [tier.order_by().values("pk")[:limit] for tier in tiers[1:]]
+    if len(significant) <= 3:  # a longer phrase is not similar enough to a title by trigrams alone
+        recent = searched.order_by("-pk").values("pk")[:RECENT_FOR_TYPOS]
+        parts.append(searched.filter(pk__in=recent, similarity__gt=SIMILAR).order_by().values("pk"))
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _all_of(found: list[str]) -> SearchQuery:
+    """All the words, each as stemmed (an error code also as the parser reads "E-4711")."""
+    exact = (f"({word} | '-{word}')" if word.isascii() and word.isdigit() else word for word in found)
+    return SearchQuery(" & ".join(exact), config="german", search_type="raw")
 
 
 def _rank(query):
