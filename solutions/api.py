@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from audit.history import history_entries
 from solutions import selectors, services
 from solutions.forms import TRANSITION_FORMS
 from solutions.models import KnownSolution
@@ -103,48 +104,6 @@ class SolutionHistoryEntrySerializer(serializers.Serializer):
     to_status = serializers.CharField(allow_null=True)
     changes = serializers.DictField(child=serializers.ListField())
     reason = serializers.CharField()
-
-
-# Bookkeeping that changes with every save and says nothing to a reader.
-NOT_SHOWN = {"id", "status", "version", "updated_at", "audit_head"}
-ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-
-
-def history_entries(rows) -> list[dict]:
-    """Entries for consecutive history rows of one known solution (ordered by history_id)."""
-    rows = list(rows)
-    if not rows:
-        return []
-    first = rows[0]
-    previous = (
-        type(first)
-        .objects.filter(id=first.id, history_id__lt=first.history_id)
-        .order_by("-history_id")
-        .first()
-    )
-    fields = [f for f in type(first).tracked_fields if f.attname not in NOT_SHOWN]
-    entries = []
-    for row in rows:
-        changes = {}
-        for f in fields:
-            old = getattr(previous, f.attname) if previous else None
-            new = getattr(row, f.attname)
-            if old != new and not (previous is None and new in (None, "", False)):
-                changes[f.attname.removesuffix("_id") if f.is_relation else f.name] = [old, new]
-        status_changed = previous is None or previous.status != row.status
-        entries.append(
-            {
-                "at": row.history_date,
-                "user": row.history_user.get_username() if row.history_user else None,
-                "action": ACTIONS[row.history_type],
-                "from_status": previous.status if previous and status_changed else None,
-                "to_status": row.status if status_changed else None,
-                "changes": changes,
-                "reason": row.history_change_reason,
-            }
-        )
-        previous = row
-    return entries
 
 
 def ranked_search(queryset, name, value):
@@ -246,5 +205,5 @@ class KnownSolutionViewSet(
         )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(
-            SolutionHistoryEntrySerializer(history_entries(page), many=True).data
+            SolutionHistoryEntrySerializer(history_entries(page, state_field="status"), many=True).data
         )
