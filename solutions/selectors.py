@@ -7,13 +7,12 @@ from django.db.models import Count, QuerySet
 
 from audit import selectors as audit
 from solutions.models import KnownSolution
-from solutions.services import can_become_known_solution
+from solutions.services import SOLVED_STATES, can_become_known_solution
 from supportdesk import search as text_search
 from tickets.models import Ticket
 
 SUGGESTED_SOLUTIONS = 5
 SIMILAR_TICKETS = 3
-SOLVED_STATES = ("immediate_fix", "closed")
 # Rows ranked per suggestion query, at most about four times this: the cost stays flat however large
 # the tables grow (bench/suggestion_search.py: p95 of the request about 45 ms with 100,000 known
 # solutions and 1,000,000 tickets on two cores).
@@ -56,9 +55,14 @@ def suggested_solutions(text: str, limit: int = SUGGESTED_SOLUTIONS) -> list[Kno
     return with_usage(found.select_related("program_request")[:limit])
 
 
+def solved_tickets():
+    """Tickets solved at once (by support or SIC) with a solution text: what a call can adopt."""
+    return Ticket.objects.filter(state__in=SOLVED_STATES).exclude(solution="")
+
+
 def similar_solved_tickets(text: str, limit: int = SIMILAR_TICKETS, exclude=None) -> list[Ticket]:
     """Solved tickets with a solution of their own, most similar first; one query."""
-    solved = Ticket.objects.filter(state__in=SOLVED_STATES).exclude(solution="")
+    solved = solved_tickets()
     if exclude is not None:
         solved = solved.exclude(pk=exclude)
     ranked = text_search.ranked(

@@ -57,12 +57,7 @@ def fix_immediately_initial(params) -> dict | None:
         known = KnownSolution.objects.filter(pk=solution_id, status=KnownSolution.Status.ACTIVE).first()
         return None if known is None else fix_data(known.solution, known)
     if ticket_id := _id(params.get("from_ticket")):
-        source = (
-            Ticket.objects.filter(pk=ticket_id, state__in=selectors.SOLVED_STATES)
-            .exclude(solution="")
-            .select_related("known_solution")
-            .first()
-        )
+        source = selectors.solved_tickets().filter(pk=ticket_id).select_related("known_solution").first()
         return None if source is None else fix_data(source.solution, source.known_solution)
     return None
 

@@ -31,12 +31,12 @@ from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
 from solutions import suggestions
 from solutions.models import KnownSolution
-from solutions.selectors import SOLVED_STATES
+from solutions.selectors import solved_tickets
 from supportdesk.errors import InvalidData
 from supportdesk.forms import LongTextField, ModelChoiceField
 from tickets import services
 from tickets.forms import FixImmediatelyForm, TicketCreateForm, TriageForm
-from tickets.models import CallNote, Ticket
+from tickets.models import CallNote
 
 LOOKUP_LIMIT = 8
 LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+/()\-.]+$")
@@ -115,9 +115,7 @@ class UseSolutionForm(forms.Form):
         },
     )
     use_ticket_solution = ModelChoiceField(
-        queryset=Ticket.objects.filter(state__in=SOLVED_STATES)
-        .exclude(solution="")
-        .select_related("known_solution"),
+        queryset=solved_tickets().select_related("known_solution"),
         required=False,
         error_messages={
             "invalid_choice": gettext_lazy("Diesen gelösten Vorgang gibt es nicht oder er hat keine Lösung.")
