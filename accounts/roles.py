@@ -1,4 +1,10 @@
-"""The roles of DESIGN §5. Roles are Django groups; a superuser is the admin."""
+"""The roles of DESIGN §5 and every check of them (R8): the one place that says who may do what.
+
+Roles are Django groups; a superuser is the admin. Pages (role_required), the API (permissions),
+the services (require) and the declared transitions (permission=) all ask these functions.
+"""
+
+from django.core.exceptions import PermissionDenied
 
 SUPPORT = "support"
 MANAGEMENT = "management"
@@ -41,3 +47,19 @@ def can_read_reports(user) -> bool:
 def can_export(user) -> bool:
     """Export the audit trail."""
     return bool(role_names(user) & {MANAGEMENT, QMB, ADMIN})
+
+
+def can_propose_capa(user) -> bool:
+    """Raise a process CAPA proposal: everyone with a role (DESIGN §2)."""
+    return can_read(user)
+
+
+def can_decide_capa(user) -> bool:
+    """Move a CAPA proposal through the quality meeting's decisions: management and the QMB."""
+    return bool(role_names(user) & {MANAGEMENT, QMB})
+
+
+def require(check, user, message) -> None:
+    """A service's role check: refused with `message` (403) when `check(user)` is false."""
+    if not check(user):
+        raise PermissionDenied(message)

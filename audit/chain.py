@@ -34,15 +34,18 @@ def row_hash(row: models.Model, previous: str) -> str:
     """SHA-256 over every field of a history row (but its own id and hash) and the previous hash.
 
     Empty values (None, "", False) are left out, so a field added later with an empty
-    default keeps old rows verifiable; emptying a filled field still changes the hash.
+    default keeps old rows verifiable; emptying a filled field still changes the hash. A field
+    renamed later is hashed under its first name (the model's `hashed_field_names`), so the rows
+    written before the rename stay verifiable too.
     """
+    first_names = getattr(getattr(row, "instance_type", None), "hashed_field_names", {})
     values = {}
     for field in row._meta.concrete_fields:
         if field.attname in ("history_id", "history_hash"):
             continue
         value = _canonical(field, getattr(row, field.attname))
         if value not in (None, "", False):
-            values[field.attname] = value
+            values[first_names.get(field.attname, field.attname)] = value
     payload = json.dumps(
         [row._meta.label, previous, values], sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )

@@ -9,23 +9,20 @@ holds at most PDF_ROW_LIMIT rows and says so when the filter matched more.
 fpdf2's core fonts are Latin-1: characters outside it are replaced (→ becomes ->).
 """
 
-import csv
 import itertools
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from accounts.users import display_name
 from audit.chain import verify_model
-from audit.selectors import NOT_SHOWN, AuditFilter, audit_entries, field_label, sources
-from tickets.models import RiskReview, Ticket
-from tickets.selectors import display_value, user_name
+from audit.selectors import AuditFilter, audit_entries, sources
+from supportdesk.spreadsheets import cell
 
 PDF_ROW_LIMIT = 10_000  # measured: about 10 s and 1,100 pages; more belongs in the CSV
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def local(moment) -> str:
@@ -33,19 +30,6 @@ def local(moment) -> str:
 
 
 # ---- CSV ------------------------------------------------------------------------------------
-
-
-class Echo:
-    """A file whose write() hands the line back, so csv.writer feeds a generator."""
-
-    def write(self, value):
-        return value
-
-
-def cell(value) -> str:
-    """No cell starts like a spreadsheet formula (CSV injection)."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def csv_header() -> list[str]:
@@ -80,12 +64,11 @@ def csv_row(entry) -> list[str]:
     ]
 
 
-def csv_lines(f: AuditFilter):
-    """The filtered trail as CSV lines, newest first; the first line starts with the BOM."""
-    writer = csv.writer(Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(csv_header())
+def csv_rows(f: AuditFilter):
+    """The filtered trail as CSV rows, newest first, read from the database a chunk at a time."""
+    yield csv_header()
     for entry in audit_entries(f):
-        yield writer.writerow([cell(value) for value in csv_row(entry)])
+        yield [cell(value) for value in csv_row(entry)]
 
 
 # ---- PDF ------------------------------------------------------------------------------------
@@ -117,7 +100,7 @@ class ReportPDF(FPDF):
         self.report_title = title
         self.created = _("erstellt am %(at)s von %(who)s (%(username)s)") % {
             "at": local(timezone.now()),
-            "who": user_name(by),
+            "who": display_name(by),
             "username": by.get_username(),
         }
         self.set_margins(14, 14, 14)
@@ -241,101 +224,4 @@ def trail_pdf(f: AuditFilter, *, by) -> ReportPDF:
     if truncated:
         pdf.line_text(note, bold=True)
     chain_section(pdf, results, events=any(entry.key not in history_keys for entry in entries))
-    return pdf
-
-
-# ---- the per-ticket report ------------------------------------------------------------------
-
-TICKET_FACTS_SKIPPED = NOT_SHOWN | {"number", "audit_head"}
-
-
-def ticket_facts(ticket) -> list[tuple[str, str]]:
-    facts = [(_("Status"), ticket.get_state_display())]
-    for f in Ticket._meta.concrete_fields:
-        if f.attname in TICKET_FACTS_SKIPPED or f.name.endswith("_e164") or f.name == "state":
-            continue
-        value = getattr(ticket, f.attname)
-        if f.is_relation:
-            related = getattr(ticket, f.name) if value is not None else None
-            shown = user_name(related) if isinstance(related, get_user_model()) else (related or "—")
-        else:
-            shown = display_value(f, value, {})
-        facts.append((field_label(f), shown))
-    return facts
-
-
-def review_lines(review) -> list[tuple[str, str]]:
-    lines = [
-        (_("angefordert"), f"{local(review.created_at)} · {user_name(review.requested_by)}"),
-        (_("gemeldetes Risiko"), review.risk_description),
-        (_("Status"), review.get_state_display()),
-    ]
-    if review.state == RiskReview.State.SIGNED:
-        lines += [
-            (_("Unterschrift (Name)"), review.signer_name),
-            (_("unterschrieben am"), local(review.signed_at)),
-            (_("Bedeutung der Unterschrift"), review.meaning),
-            (_("Entscheidung"), review.get_decision_display()),
-            (_("Kommentar"), review.comment or "—"),
-        ]
-    return lines
-
-
-def case_objects(ticket) -> list[tuple[type, list[int]]]:
-    """Every audited object of the case, per model, for the chain check."""
-    checks = [(Ticket, [ticket.pk])]
-    for source in sources():
-        if (
-            source.kind == "history"
-            and source.live is not Ticket
-            and "ticket" in {f.name for f in source.live._meta.fields}
-        ):
-            ids = list(source.live._base_manager.filter(ticket=ticket).values_list("pk", flat=True))
-            if ids:
-                checks.append((source.live, ids))
-    if ticket.program_request_id:
-        checks.append((ticket.program_request._meta.model, [ticket.program_request_id]))
-    return checks
-
-
-def ticket_report_pdf(ticket, *, by) -> ReportPDF:
-    """The complete record of one case: facts, every history row, signatures, the chain check."""
-    title = _("Audit-Bericht Vorgang %(number)s") % {"number": ticket.number}
-    results = chain_results(case_objects(ticket))
-    intact = all(verdict == _("intakt") for _what, verdict in results)
-    pdf = ReportPDF(title, by=by)
-    pdf.add_page()
-    pdf.heading(title, size=16)
-    pdf.line_text(ticket.summary, bold=True, size=11)
-    pdf.line_text(pdf.created)
-    pdf.line_text(
-        _("Hash-Kette aller Datensätze des Vorgangs: %(result)s")
-        % {"result": _("intakt") if intact else _("GEBROCHEN, siehe Prüfung am Ende")},
-        bold=True,
-    )
-    pdf.heading(_("Sachverhalt"))
-    pdf.pairs(ticket_facts(ticket))
-    pdf.heading(_("Bewertungen durch die Geschäftsleitung"))
-    reviews = list(ticket.risk_reviews.select_related("requested_by").order_by("created_at", "pk"))
-    if not reviews:
-        pdf.line_text(_("Keine (der Vorgang wurde nicht als risikorelevant gemeldet)."))
-    for number, review in enumerate(reviews, start=1):
-        pdf.line_text(_("Bewertung %(n)s") % {"n": number}, bold=True)
-        pdf.pairs(review_lines(review))
-    if ticket.program_request_id:
-        pdf.heading(_("Programmwunsch bei SIC"))
-        request = ticket.program_request
-        pdf.pairs(
-            [
-                (_("Referenz bei SIC"), request.vendor_reference),
-                (_("Art"), request.get_kind_display()),
-                (_("Status"), request.get_state_display()),
-                (_("realisiert in Version"), request.realized_release or "—"),
-                (_("Begründung der Ablehnung"), request.justification or "—"),
-            ]
-        )
-    pdf.heading(_("Verlauf: jede Historienzeile des Vorgangs und seiner Datensätze (älteste zuerst)"))
-    for entry in audit_entries(AuditFilter(ticket=ticket, history_only=True), oldest_first=True):
-        pdf.entry(entry)
-    chain_section(pdf, results)
     return pdf

@@ -7,15 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, FSMModelMixin
 from simple_history.models import HistoricalRecords
 
-
-class DeletionRefused(Exception):
-    """Case data is never hard-deleted (R7)."""
-
-    def __init__(self, model=None):
-        super().__init__(
-            _("Falldaten werden nie gelöscht (%(what)s). Stattdessen deaktivieren oder abschließen.")
-            % {"what": model._meta.verbose_name if model else _("Datensatz")}
-        )
+from supportdesk.errors import DeletionRefused
 
 
 class UndeletableQuerySet(models.QuerySet):

@@ -1,11 +1,38 @@
-"""Writes of the audit app: the record of each export (who exported which part of the trail, when)."""
+"""Writes of the audit app: sign-in events (R13), API tokens, and the record of each export."""
 
 import logging
 
-from audit.models import AuditExport
-from audit.signin import request_facts
+from rest_framework.authtoken.models import Token
+
+from audit.models import AuditExport, SignInEvent
 
 logger = logging.getLogger("supportdesk.audit")
+
+
+def request_facts(request) -> dict:
+    """Where a request came from. The address is REMOTE_ADDR, the peer of the app server: behind a
+    reverse proxy that is the proxy's (X-Forwarded-For is not trusted, as any client could forge it)."""
+    if request is None:
+        return {}
+    meta = getattr(request, "META", {})
+    return {
+        "ip_address": meta.get("REMOTE_ADDR") or None,
+        "user_agent": meta.get("HTTP_USER_AGENT", "")[:500],
+        "path": getattr(request, "path", "")[:200],
+    }
+
+
+def sign_in_event_record(*, kind: str, request=None, user=None, username: str = "") -> SignInEvent:
+    if user is not None and not username:
+        username = user.get_username()
+    return SignInEvent.objects.create(kind=kind, user=user, username=username[:150], **request_facts(request))
+
+
+def api_token_issue(*, user, request) -> Token:
+    """The API token of a user who just proved the password: handing it out is a sign-in (R13)."""
+    token, _created = Token.objects.get_or_create(user=user)
+    sign_in_event_record(kind=SignInEvent.Kind.LOGIN, request=request, user=user)
+    return token
 
 
 def audit_export_record(*, by, request, format: str, audit_filter=None, ticket=None) -> AuditExport:

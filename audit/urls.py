@@ -6,5 +6,4 @@ urlpatterns = [
     path("audit/", views.audit_trail, name="audit-trail"),
     path("audit/export.csv", views.audit_export_csv, name="audit-export-csv"),
     path("audit/export.pdf", views.audit_export_pdf, name="audit-export-pdf"),
-    path("tickets/<int:pk>/audit-report.pdf", views.ticket_audit_report, name="ticket-audit-report"),
 ]

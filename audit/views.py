@@ -1,21 +1,19 @@
 """The audit trail in the browser and its exports (DESIGN §6, §8): reading only, no case data written."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from accounts import roles
 from accounts.decorators import role_required
 from audit import exports, selectors, services
-from audit.models import AuditExport, SignInEvent
-from audit.signin import sign_in_event_record
-from tickets.models import Ticket
+from audit.models import AuditExport
+from supportdesk.spreadsheets import csv_streaming_response
 
 CURSORS = ("before", "after")
 
@@ -37,8 +35,8 @@ def page_cursors(request, form) -> dict:
         return {}
 
 
-@role_required(roles.can_export)
 @require_http_methods(["GET", "HEAD"])
+@role_required(roles.can_export)
 def audit_trail(request):
     form = selectors.AuditFilterForm(request.GET)
     cursors = page_cursors(request, form)
@@ -56,12 +54,17 @@ def export_filter(request):
     return form.audit_filter(), None
 
 
+def stamped(stem: str, suffix: str) -> str:
+    """A download's file name with the moment it was made."""
+    return f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"
+
+
 def attachment_name(stem: str, suffix: str) -> str:
-    return f'attachment; filename="{stem}-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"'
+    return f'attachment; filename="{stamped(stem, suffix)}"'
 
 
-@role_required(roles.can_export)
 @require_http_methods(["GET"])
+@role_required(roles.can_export)
 def audit_export_csv(request):
     f, refusal = export_filter(request)
     if refusal:
@@ -69,13 +72,11 @@ def audit_export_csv(request):
     services.audit_export_record(
         by=request.user, request=request, format=AuditExport.Format.CSV, audit_filter=f
     )
-    response = StreamingHttpResponse(exports.csv_lines(f), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = attachment_name("audit-trail", "csv")
-    return response
+    return csv_streaming_response(exports.csv_rows(f), filename=stamped("audit-trail", "csv"))
 
 
-@role_required(roles.can_export)
 @require_http_methods(["GET"])
+@role_required(roles.can_export)
 def audit_export_pdf(request):
     f, refusal = export_filter(request)
     if refusal:
@@ -88,18 +89,6 @@ def audit_export_pdf(request):
     return response
 
 
-@role_required(roles.can_read)
-@require_http_methods(["GET"])
-def ticket_audit_report(request, pk):
-    ticket = get_object_or_404(Ticket.objects.select_related("customer", "contact", "program_request"), pk=pk)
-    services.audit_export_record(
-        by=request.user, request=request, format=AuditExport.Format.TICKET_PDF, ticket=ticket
-    )
-    response = exports.pdf_response(exports.ticket_report_pdf(ticket, by=request.user))
-    response["Content-Disposition"] = attachment_name(f"audit-bericht-{ticket.number}", "pdf")
-    return response
-
-
 class ObtainAuthTokenRecorded(ObtainAuthToken):
     """POST /api/v1/auth/token/: DRF's view, and a token handed out is a sign-in event (R13).
 
@@ -109,9 +98,7 @@ class ObtainAuthTokenRecorded(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        token, _created = Token.objects.get_or_create(user=user)
-        sign_in_event_record(kind=SignInEvent.Kind.LOGIN, request=request, user=user)
+        token = services.api_token_issue(user=serializer.validated_data["user"], request=request)
         return Response({"token": token.key})
 
 

@@ -100,6 +100,7 @@ from django.utils import timezone  # noqa: E402
 
 from solutions import selectors  # noqa: E402
 from solutions.models import KnownSolution  # noqa: E402
+from tickets import selectors as ticket_selectors  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 # ---- vocabulary ------------------------------------------------------------------------------------
@@ -992,7 +993,7 @@ TICKET_COLUMNS = column_names(
 )
 SOLUTION_COLUMNS = column_names(
     "audit_head version title symptoms cause solution kind category affected_versions "
-    "fixed_in_version status retired_reason created_at updated_at created_by_id"
+    "fixed_in_version state retired_reason created_at updated_at created_by_id"
 )
 CUSTOMER_COLUMNS = column_names(
     "audit_head customer_number name street postal_code city phone phone_e164 alt_phone "
@@ -1264,7 +1265,7 @@ def measure(typed: list[tuple[str, str]], explain: bool) -> None:
     for summary, description in warm_up:
         text = f"{summary}\n{description}"  # as the view joins them
         selectors.suggested_solutions(text)
-        selectors.similar_solved_tickets(text)
+        ticket_selectors.similar_solved_tickets(text)
         if view_ready:
             client.get(url, {"summary": summary, "description": description}, headers={"HX-Request": "true"})
     request_times, solution_times, ticket_times, slow = [], [], [], []
@@ -1278,14 +1279,14 @@ def measure(typed: list[tuple[str, str]], explain: bool) -> None:
         elapsed, _found = timed(selectors.suggested_solutions, text)
         solution_times.append(elapsed)
         slow.append((elapsed, "suggested_solutions", text))
-        elapsed, _found = timed(selectors.similar_solved_tickets, text)
+        elapsed, _found = timed(ticket_selectors.similar_solved_tickets, text)
         ticket_times.append(elapsed)
         slow.append((elapsed, "similar_solved_tickets", text))
     print()
     if request_times:
         report("suggestion request (GET, end to end)", request_times)
     report("selectors.suggested_solutions", solution_times)
-    report("selectors.similar_solved_tickets", ticket_times)
+    report("tickets.selectors.similar_solved_tickets", ticket_times)
     slow.sort(reverse=True)
     print("\nslowest:")
     for elapsed, name, text in slow[:8]:

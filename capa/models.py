@@ -11,18 +11,8 @@ from accounts import roles
 from audit.models import AuditedModel
 
 
-def can_raise(user) -> bool:
-    """Anyone with a role raises a proposal: support, management, QMB and the admin (DESIGN §2)."""
-    return roles.can_read(user)
-
-
-def can_decide(user) -> bool:
-    """Management and the QMB move a proposal through the quality meeting's decisions."""
-    return bool(roles.role_names(user) & {roles.MANAGEMENT, roles.QMB})
-
-
 def may_decide(capa, user) -> bool:
-    return can_decide(user)
+    return roles.can_decide_capa(user)
 
 
 class CapaProposal(ConcurrentTransitionMixin, AuditedModel):
@@ -94,7 +84,7 @@ class CapaProposal(ConcurrentTransitionMixin, AuditedModel):
         source=State.PROPOSED,
         target=State.REJECTED,
         permission=may_decide,
-        custom={"label": _("Ablehnen")},
+        custom={"label": _("Ablehnen"), "danger": True},
     )
     def reject(self, *, by, reason):
         self.decided_by, self.decided_at, self.rejection_reason = by, timezone.now(), reason

@@ -4,8 +4,9 @@ from django import forms
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import describe, entry_of, object_history
 from capa.models import CapaProposal, CapaTicketLink
-from tickets.selectors import display_value, user_name
+from tickets.models import Ticket
 
 # Shown as old → new in the timeline; who and when are the history row's own user and time.
 TIMELINE_FIELDS = (
@@ -18,10 +19,6 @@ TIMELINE_FIELDS = (
     "effective",
     "effectiveness_result",
 )
-REASONS = {
-    "capa_create": _("CAPA-Vorschlag angelegt"),
-    "capa_link": _("Vorgang verknüpft"),
-}
 
 
 class CapaFilterForm(forms.Form):
@@ -50,6 +47,11 @@ def capa_for_page():
     return CapaProposal.objects.select_related("raised_by", "decided_by", "implemented_by", "checked_by")
 
 
+def ticket_named(ticket_id: str) -> Ticket | None:
+    """The ticket a proposal is raised from (?ticket=<id> on the new-proposal page), if any."""
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id.isdigit() else None
+
+
 def linked_tickets(capa):
     return [
         link.ticket
@@ -59,59 +61,12 @@ def linked_tickets(capa):
     ]
 
 
-def reason_label(reason) -> str:
-    from capa.services import transition_label
-
-    if reason in REASONS:
-        return str(REASONS[reason])
-    try:
-        return transition_label(reason)
-    except LookupError:
-        return reason or ""
-
-
-def capa_timeline(capa) -> list[dict]:
+def capa_timeline(capa) -> list:
     """Every history row of the proposal and of its ticket links: who, when, state, old → new."""
-    rows = list(capa.history.select_related("history_user").order_by("history_id"))
-    fields = [CapaProposal._meta.get_field(name) for name in TIMELINE_FIELDS]
-    items, previous = [], None
-    for row in rows:
-        changes = []
-        for field in fields:
-            old = getattr(previous, field.attname) if previous else None
-            new = getattr(row, field.attname)
-            if old != new and not (previous is None and new in (None, "")):
-                changes.append(
-                    {
-                        "label": field.verbose_name,
-                        "old": display_value(field, old, {}),
-                        "new": display_value(field, new, {}),
-                    }
-                )
-        state_changed = previous is not None and previous.state != row.state
-        items.append(
-            {
-                "at": row.history_date,
-                "by": user_name(row.history_user),
-                "reason": reason_label(row.history_change_reason),
-                "from_state": CapaProposal.State(previous.state).label if state_changed else None,
-                "to_state": CapaProposal.State(row.state).label
-                if state_changed or previous is None
-                else None,
-                "changes": changes,
-                "created": previous is None,
-            }
-        )
-        previous = row
+    timeline = object_history(capa, only=TIMELINE_FIELDS)
     links = CapaTicketLink.history.filter(capa_id=capa.pk).select_related("history_user", "ticket")
-    for row in links.order_by("history_id"):
-        items.append(
-            {
-                "at": row.history_date,
-                "by": user_name(row.history_user),
-                "reason": reason_label(row.history_change_reason),
-                "ticket": row.ticket,
-                "changes": [],
-            }
-        )
-    return sorted(items, key=lambda item: item["at"])
+    rows = links.order_by("history_id")
+    for link in describe([entry_of(CapaTicketLink, row, None, only=()) for row in rows]):
+        link.ticket_id, link.ticket_number = link.row.ticket_id, link.row.ticket.number
+        timeline.append(link)
+    return sorted(timeline, key=lambda entry: entry.at)

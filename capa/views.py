@@ -1,19 +1,17 @@
 """CAPA pages: the list, raising a proposal (also from a ticket), the proposal with its history."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
 from capa import selectors, services
-from capa.forms import TRANSITION_FORMS, CapaCreateForm
-from capa.models import CapaProposal, can_decide, can_raise
-from supportdesk.errors import Conflict, InvalidData
-from tickets.models import Ticket
+from capa.forms import CapaCreateForm
+from supportdesk.pages import submit
+from workflow.views import panels, run_transition
 
 PAGE_SIZE = 25
 
@@ -30,36 +28,30 @@ def capa_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(can_raise)
+@role_required(roles.can_propose_capa)
 def capa_new(request):
     if request.method == "POST":
-        try:
-            capa = services.capa_create(by=request.user, data=request.POST)
-        except InvalidData as invalid:
-            return render(request, "capa/capa_new.html", {"form": invalid.form}, status=400)
-        messages.success(request, _("Der CAPA-Vorschlag wurde angelegt."))
-        return redirect("capa-detail", pk=capa.pk)
-    ticket_id = request.GET.get("ticket", "")
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id.isdigit() else None
+        return submit(
+            request,
+            lambda: services.capa_create(by=request.user, data=request.POST),
+            page=lambda status, invalid: render(
+                request, "capa/capa_new.html", {"form": invalid}, status=status
+            ),
+            done=_("Der CAPA-Vorschlag wurde angelegt."),
+            to=lambda capa: reverse("capa-detail", args=[capa.pk]),
+        )
+    ticket = selectors.ticket_named(request.GET.get("ticket", ""))
     initial = {"tickets": ticket.number, "title": ticket.summary} if ticket else {}
     return render(request, "capa/capa_new.html", {"form": CapaCreateForm(initial=initial), "ticket": ticket})
 
 
-def capa_page(request, pk, *, status=200, failed=None, conflict=None):
+def capa_page(request, pk, *, status=200, invalid=None, conflict=None):
     capa = get_object_or_404(selectors.capa_for_page(), pk=pk)
-    panels = []
-    for name in services.available_transitions(capa, request.user):
-        failed_here = bool(failed) and failed[0] == name
-        form = failed[1] if failed_here else TRANSITION_FORMS[name]()
-        form.auto_id = f"id_{name}_%s"
-        panels.append(
-            {"name": name, "label": services.transition_label(name), "form": form, "open": failed_here}
-        )
     context = {
         "capa": capa,
         "tickets": selectors.linked_tickets(capa),
         "timeline": selectors.capa_timeline(capa),
-        "panels": panels,
+        "panels": panels(services.CAPA, capa, request.user, url="capa-transition", invalid=invalid),
         "conflict": conflict,
     }
     return render(request, "capa/capa_detail.html", context, status=status)
@@ -72,26 +64,6 @@ def capa_detail(request, pk):
 
 
 @require_http_methods(["POST"])
-@role_required(can_decide)
+@role_required(roles.can_decide_capa)
 def capa_transition(request, pk, name):
-    get_object_or_404(CapaProposal, pk=pk)
-    if name not in TRANSITION_FORMS:
-        raise Http404(_("Diesen Schritt gibt es nicht."))
-    try:
-        capa = services.capa_transition(
-            capa_id=pk,
-            name=name,
-            by=request.user,
-            data=request.POST,
-            expected_state=request.POST.get("expected_state"),
-        )
-    except InvalidData as invalid:
-        return capa_page(request, pk, status=400, failed=(name, invalid.form))
-    except Conflict as conflict:
-        return capa_page(request, pk, status=409, conflict=conflict.message)
-    messages.success(
-        request,
-        _("„%(step)s“ erfasst. Status: %(state)s.")
-        % {"step": services.transition_label(name), "state": capa.get_state_display()},
-    )
-    return redirect("capa-detail", pk=pk)
+    return run_transition(request, services.CAPA, pk, name, page=capa_page, detail="capa-detail")

@@ -1,11 +1,19 @@
-"""Finding customers: the caller lookup by phone number or name (DESIGN §7, intake page)."""
+"""Finding customers: the caller lookup by phone number or name (DESIGN §7, intake page), the
+customer list's search, a customer's page."""
 
-from django.db.models import Q, QuerySet
+import re
 
-from customers.models import Customer
+from django import forms
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy
+
+from customers.models import Contact, Customer
 from customers.phone import digits_for_partial_match
 
 MIN_LOOKUP_DIGITS = 3
+LOOKUP_LIMIT = 8
+LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+/()\-.]+$")
+TICKETS_SHOWN = 50
 
 
 def matching_phone(queryset: QuerySet[Customer], value: str) -> QuerySet[Customer]:
@@ -27,3 +35,65 @@ def matching_text(queryset: QuerySet[Customer], value: str) -> QuerySet[Customer
         | Q(city__icontains=value)
         | Q(contacts__name__icontains=value)
     ).distinct()
+
+
+def caller_lookup(text: str) -> list[Customer]:
+    """Active customers matching a phone number (its own or a contact's) or a name; 2 queries."""
+    text = text.strip()
+    customers = Customer.objects.filter(active=True)
+    if LOOKS_LIKE_PHONE.match(text) and len(re.sub(r"\D", "", text)) >= MIN_LOOKUP_DIGITS:
+        found = matching_phone(customers, text) | matching_text(customers, text)
+    elif text:
+        found = matching_text(customers, text)
+    else:
+        return []
+    contacts = Prefetch("contacts", queryset=Contact.objects.filter(active=True).order_by("name", "pk"))
+    return list(found.order_by("name", "pk").prefetch_related(contacts)[:LOOKUP_LIMIT])
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=gettext_lazy("Suche"),
+        help_text=gettext_lazy("Name, Kundennummer, Ort, Ansprechpartner oder Telefonnummer"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    active = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("alle")), ("1", gettext_lazy("aktiv")), ("0", gettext_lazy("inaktiv"))],
+    )
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset.none()
+        if text := self.cleaned_data["q"].strip():
+            everyone = Customer.objects.all()
+            queryset = queryset.filter(
+                Q(pk__in=matching_text(everyone, text).values("pk"))
+                | Q(pk__in=matching_phone(everyone, text).values("pk"))
+            )
+        if self.cleaned_data["active"]:
+            queryset = queryset.filter(active=self.cleaned_data["active"] == "1")
+        return queryset
+
+
+def customer_list(data):
+    filters = CustomerFilterForm(data)
+    customers = filters.filter(Customer.objects.annotate(ticket_count=Count("tickets"))).order_by(
+        "name", "pk"
+    )
+    return filters, customers
+
+
+def customer_for_page():
+    return Customer.objects.prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.order_by("-active", "name", "pk"))
+    )
+
+
+def latest_tickets(customer, limit: int = TICKETS_SHOWN) -> tuple[list, bool]:
+    """The customer's newest tickets, and whether there are more; one query."""
+    tickets = list(customer.tickets.only("number", "summary", "state", "created_at", "customer")[: limit + 1])
+    return tickets[:limit], len(tickets) > limit

@@ -1,15 +1,17 @@
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from audit.history import save_audited
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
-from supportdesk.errors import InvalidData
-from tickets.services import require_work_role
+from supportdesk.forms import validated
+
+READ_ONLY = _("Ihre Rolle darf Vorgänge nur lesen.")
 
 
 def _save(form, *, by, reason, **extra):
-    if not form.is_valid():
-        raise InvalidData(form)
+    validated(form)
     with transaction.atomic():
         obj = form.save(commit=False)
         for name, value in extra.items():
@@ -19,12 +21,12 @@ def _save(form, *, by, reason, **extra):
 
 
 def customer_create(*, by, data) -> Customer:
-    require_work_role(by)
+    roles.require(roles.can_work, by, READ_ONLY)
     return _save(CustomerForm({"active": True, **data}), by=by, reason="create")
 
 
 def customer_update(*, customer_id, by, data) -> Customer:
-    require_work_role(by)
+    roles.require(roles.can_work, by, READ_ONLY)
     with transaction.atomic():
         # Locked while merged, so two people editing different fields at once both keep theirs.
         customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
@@ -33,6 +35,6 @@ def customer_update(*, customer_id, by, data) -> Customer:
 
 
 def contact_create(*, customer_id, by, data) -> Contact:
-    require_work_role(by)
+    roles.require(roles.can_work, by, READ_ONLY)
     customer = Customer.objects.get(pk=customer_id)
     return _save(ContactForm({"active": True, **data}), by=by, reason="create", customer=customer)

@@ -464,7 +464,7 @@ def known_solution_usage(period: Period, limit: int | None = KNOWN_SOLUTIONS_SHO
         "id": "known_solution",
         "title": "known_solution__title",
         "kind": "known_solution__kind",
-        "status": "known_solution__status",
+        "status": "known_solution__state",
     }
     groups = (
         solved.values(*fields.values())

@@ -348,12 +348,12 @@ def overdue(count: int, tickets, today: datetime.date, complete: bool) -> Table:
 
 
 def known_solutions(usage: figures.SolutionUsage, complete: bool) -> Table:
-    kinds, statuses = dict(KnownSolution.Kind.choices), dict(KnownSolution.Status.choices)
+    kinds, states = dict(KnownSolution.Kind.choices), dict(KnownSolution.State.choices)
     rows = [
         [
             (row["id"], f"L-{row['id']}: {row['title']}"),
             kinds.get(row["kind"], row["kind"]),
-            statuses.get(row["status"], row["status"]),
+            states.get(row["status"], row["status"]),
             row["calls"],
             figures.rate(row["calls"], usage.calls),
         ]

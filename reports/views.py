@@ -1,8 +1,6 @@
 """The reports page /reports/ for the management review and its CSV downloads (DESIGN §8)."""
 
-import csv
-
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -11,6 +9,7 @@ from accounts import roles
 from accounts.decorators import role_required
 from reports import figures, tables
 from reports.forms import PeriodForm
+from supportdesk.spreadsheets import csv_response
 
 
 @role_required(roles.can_read_reports)
@@ -36,10 +35,4 @@ def report_csv(request, table):
         return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
     period = form.cleaned_data["period"]
     rows = tables.build(period, now, complete=True).table(table).csv_rows()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="bericht-{table}-{period.first}-{period.last}.csv"'
-    )
-    response.write("\ufeff")  # the byte-order mark: spreadsheet programs then read UTF-8 correctly
-    csv.writer(response, delimiter=";").writerows(rows)
-    return response
+    return csv_response(rows, filename=f"bericht-{table}-{period.first}-{period.last}.csv")

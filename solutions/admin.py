@@ -8,7 +8,7 @@ from solutions.models import KnownSolution
 class KnownSolutionAdmin(ReadOnlyAuditedAdmin):
     """Read-only: known solutions change through their pages and the API (services), never by hand."""
 
-    list_display = ["title", "kind", "category", "status", "affected_versions", "fixed_in_version"]
-    list_filter = ["status", "kind", "category"]
+    list_display = ["title", "kind", "category", "state", "affected_versions", "fixed_in_version"]
+    list_filter = ["state", "kind", "category"]
     search_fields = ["title", "symptoms", "solution"]
-    history_list_display = ["status"]
+    history_list_display = ["state"]

@@ -1,5 +1,8 @@
 """Known solutions over the API: the ranked search, reading, and writes through solutions.services.
 
+The model's state field is `state`; the API keeps calling it `status` (with `status_label`,
+`expected_status`, `?status=` and the history's `from_status`/`to_status`), as it did from the start.
+
 `GET /api/v1/solutions/` lists the active known solutions by title; `?q=` ranks them by the search
 that also serves the suggestions during a call (best first); `?status=` chooses draft, retired or
 `all` instead of only the active ones. Each item carries `times_used`: how many calls it solved.
@@ -13,19 +16,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from audit.history import history_entries
+from audit.history import entries
 from solutions import selectors, services
 from solutions.forms import TRANSITION_FORMS
-from solutions.models import KnownSolution
+from solutions.models import Category, KnownSolution
 from supportdesk.api import request_data
-from tickets.models import Category
 
 ALL = "all"
 
 
 class KnownSolutionSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status = serializers.ChoiceField(source="state", choices=KnownSolution.State.choices, read_only=True)
+    status_label = serializers.CharField(source="get_state_display", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
     times_used = serializers.IntegerField(
         read_only=True, help_text=_("Wie viele Anrufe mit dieser bekannten Lösung gelöst wurden.")
@@ -60,7 +63,7 @@ class KnownSolutionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_available_transitions(self, solution) -> list[str]:
-        return services.available_transitions(solution, self.context["request"].user)
+        return services.SOLUTIONS.available(solution, self.context["request"].user)
 
 
 class KnownSolutionWriteSerializer(serializers.Serializer):
@@ -90,20 +93,22 @@ class SolutionTransitionSerializer(serializers.Serializer):
         max_length=20000, required=False, help_text=_("Nur beim Zurückziehen (retire), dort Pflicht.")
     )
     expected_status = serializers.ChoiceField(
-        choices=KnownSolution.Status.choices,
+        choices=KnownSolution.State.choices,
         required=False,
         help_text=_("Der gesehene Status; stimmt er nicht mehr, antwortet der Server mit 409."),
     )
 
 
 class SolutionHistoryEntrySerializer(serializers.Serializer):
+    """One history row (audit.history.Entry) in the API's words."""
+
     at = serializers.DateTimeField()
-    user = serializers.CharField(allow_null=True)
-    action = serializers.CharField()
-    from_status = serializers.CharField(allow_null=True)
-    to_status = serializers.CharField(allow_null=True)
-    changes = serializers.DictField(child=serializers.ListField())
-    reason = serializers.CharField()
+    user = serializers.CharField(source="username", allow_null=True)
+    action = serializers.CharField(source="kind")
+    from_status = serializers.CharField(source="from_state", allow_null=True)
+    to_status = serializers.CharField(source="to_state", allow_null=True)
+    changes = serializers.DictField(source="raw_changes", child=serializers.ListField())
+    reason = serializers.CharField(source="reason_code")
 
 
 def ranked_search(queryset, name, value):
@@ -117,7 +122,7 @@ class StatusFilter(django_filters.ChoiceFilter):
     def filter(self, qs, value):
         if value == ALL:
             return qs
-        return qs.filter(status=value or KnownSolution.Status.ACTIVE)
+        return qs.filter(state=value or KnownSolution.State.ACTIVE)
 
 
 class KnownSolutionFilter(django_filters.FilterSet):
@@ -127,7 +132,7 @@ class KnownSolutionFilter(django_filters.FilterSet):
         max_length=200,
     )
     status = StatusFilter(
-        choices=[*KnownSolution.Status.choices, (ALL, _("alle"))],
+        choices=[*KnownSolution.State.choices, (ALL, _("alle"))],
         label=_("Status; ohne Angabe nur aktive, „all“ für alle"),
     )
     kind = django_filters.ChoiceFilter(choices=KnownSolution.Kind.choices)
@@ -190,10 +195,10 @@ class KnownSolutionViewSet(
         solution = self.get_object()
         data = request_data(request)
         expected_status = data.pop("expected_status", None)
-        if expected_status is not None and expected_status not in KnownSolution.Status.values:
+        if expected_status is not None and expected_status not in KnownSolution.State.values:
             raise serializers.ValidationError({"expected_status": [_("Unbekannter Status.")]})
         solution = services.solution_transition(
-            solution_id=solution.pk, name=name, by=request.user, data=data, expected_status=expected_status
+            solution_id=solution.pk, name=name, by=request.user, data=data, expected_state=expected_status
         )
         return self.respond(solution)
 
@@ -203,7 +208,5 @@ class KnownSolutionViewSet(
         rows = (
             KnownSolution.history.filter(id=solution.pk).select_related("history_user").order_by("history_id")
         )
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(
-            SolutionHistoryEntrySerializer(history_entries(page, state_field="status"), many=True).data
-        )
+        page = entries(KnownSolution, self.paginate_queryset(rows))
+        return self.get_paginated_response(SolutionHistoryEntrySerializer(page, many=True).data)

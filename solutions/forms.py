@@ -3,10 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from solutions.models import KnownSolution
-from supportdesk.forms import ChoiceField, LongTextField, ModelChoiceField, TextField
-from tickets.forms import PLEASE_CHOOSE
-from tickets.models import Category
+from solutions.models import Category, KnownSolution
+from supportdesk.forms import PLEASE_CHOOSE, ChoiceField, LongTextField, ModelChoiceField, TextField
 from vendor.models import ProgramRequest
 
 

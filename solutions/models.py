@@ -8,7 +8,15 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import roles
 from audit.models import AuditedModel, VersionedModel
-from tickets.models import Category
+
+
+class Category(models.TextChoices):
+    """The kind of problem (work instruction step 2): a ticket is triaged into one, and a known
+    solution says which kind it solves."""
+
+    SOFTWARE = "software", _("Programmierung")
+    TECHNICAL = "technical", _("Technik")
+    QUESTION = "question", _("Fragestellung")
 
 
 def may_edit(solution, user) -> bool:
@@ -31,7 +39,7 @@ class KnownSolution(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
         ANSWER = "answer", _("Antwort auf eine Frage")
         FIXED_IN_RELEASE = "fixed_in_release", _("in einer Version behoben")
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         DRAFT = "draft", _("Entwurf")
         ACTIVE = "active", _("aktiv")
         RETIRED = "retired", _("zurückgezogen")
@@ -53,7 +61,7 @@ class KnownSolution(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
         verbose_name=_("Programmwunsch (bekannter Fehler)"),
     )
     fixed_in_version = models.CharField(_("behoben in Version"), max_length=50, blank=True)
-    status = FSMField(_("Status"), choices=Status.choices, default=Status.ACTIVE, protected=True)
+    state = FSMField(_("Status"), choices=State.choices, default=State.ACTIVE, protected=True)
     retired_reason = models.TextField(_("Grund des Zurückziehens"), blank=True, max_length=20000)
     source_ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -74,35 +82,39 @@ class KnownSolution(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
         verbose_name_plural = _("Bekannte Lösungen")
         ordering = ["title", "pk"]
 
+    # The field was called `status` when the first history rows were written; their hashes (R11)
+    # keep that name (audit.chain.row_hash).
+    hashed_field_names = {"state": "status"}
+
     def __str__(self):
         return f"L-{self.pk}: {self.title}"
 
     @transition(
-        field=status,
-        source=Status.DRAFT,
-        target=Status.ACTIVE,
+        field=state,
+        source=State.DRAFT,
+        target=State.ACTIVE,
         permission=may_edit,
-        custom={"label": _("Freigeben")},
+        custom={"label": _("Freigeben"), "reason": _("Bekannte Lösung freigegeben")},
     )
     def publish(self):
         pass
 
     @transition(
-        field=status,
-        source=[Status.DRAFT, Status.ACTIVE],
-        target=Status.RETIRED,
+        field=state,
+        source=[State.DRAFT, State.ACTIVE],
+        target=State.RETIRED,
         permission=may_edit,
-        custom={"label": _("Zurückziehen")},
+        custom={"label": _("Zurückziehen"), "reason": _("Bekannte Lösung zurückgezogen"), "danger": True},
     )
     def retire(self, *, reason):
         self.retired_reason = reason
 
     @transition(
-        field=status,
-        source=Status.RETIRED,
-        target=Status.ACTIVE,
+        field=state,
+        source=State.RETIRED,
+        target=State.ACTIVE,
         permission=may_edit,
-        custom={"label": _("Wieder aktivieren")},
+        custom={"label": _("Wieder aktivieren"), "reason": _("Bekannte Lösung wieder aktiviert")},
     )
     def reactivate(self):
         self.retired_reason = ""

@@ -1,15 +1,13 @@
 from django.urls import path
 
-from solutions import suggestions, views
+from solutions import views
 
 urlpatterns = [
     path("solutions/", views.solution_list, name="solution-list"),
     path("solutions/new/", views.solution_new, name="solution-new"),
-    path("solutions/suggestions/", suggestions.suggestions, name="solution-suggestions"),
     path("solutions/<int:pk>/", views.solution_detail, name="solution-detail"),
     path("solutions/<int:pk>/edit/", views.solution_edit, name="solution-edit"),
     path(
         "solutions/<int:pk>/transitions/<slug:name>/", views.solution_transition, name="solution-transition"
     ),
-    path("tickets/<int:pk>/known-solution/", views.ticket_known_solution, name="ticket-known-solution"),
 ]

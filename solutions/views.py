@@ -1,72 +1,24 @@
-"""Known-solution pages: the searchable list, one solution with its steps and history, the form,
-and "Als bekannte Lösung speichern" on a solved ticket. Every write goes through solutions.services."""
+"""Known-solution pages: the searchable list, one solution with its steps and history, the form.
+Every write goes through solutions.services."""
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
 from solutions import selectors, services
-from solutions.forms import TRANSITION_FORMS, KnownSolutionForm
+from solutions.forms import KnownSolutionForm
 from solutions.models import KnownSolution
 from supportdesk.errors import Conflict, InvalidData
-from tickets.models import Category, Ticket
-from tickets.views import ticket_page, version_seen
+from supportdesk.forms import version_seen
+from supportdesk.pages import submit
+from workflow.views import panels, run_transition
 
 PAGE_SIZE = 25
-ALL = "all"
-
-
-class SolutionFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=200,
-        label=gettext_lazy("Suche"),
-        help_text=gettext_lazy("Wörter aus Titel, Symptomen, Ursache oder Lösung, auch Fehlercodes"),
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-    status = forms.ChoiceField(
-        required=False,
-        label=gettext_lazy("Status"),
-        choices=[*KnownSolution.Status.choices, (ALL, gettext_lazy("alle"))],
-    )
-    kind = forms.ChoiceField(
-        required=False,
-        label=gettext_lazy("Art"),
-        choices=[("", gettext_lazy("alle")), *KnownSolution.Kind.choices],
-    )
-    category = forms.ChoiceField(
-        required=False,
-        label=gettext_lazy("Art des Problems"),
-        choices=[("", gettext_lazy("alle")), *Category.choices],
-    )
-
-    def __init__(self, data):
-        # Without a status in the request the list shows the active solutions, and says so.
-        if not data.get("status"):
-            data = data.copy()
-            data["status"] = KnownSolution.Status.ACTIVE
-        super().__init__(data)
-
-    def filter(self, queryset):
-        if not self.is_valid():
-            return queryset.none()
-        status, kind, category = (self.cleaned_data[name] for name in ("status", "kind", "category"))
-        if status and status != ALL:
-            queryset = queryset.filter(status=status)
-        if kind:
-            queryset = queryset.filter(kind=kind)
-        if category:
-            queryset = queryset.filter(category=category)
-        if text := self.cleaned_data["q"].strip():
-            return selectors.search(text, queryset)
-        return queryset.order_by("title", "pk")
 
 
 # ---- the list -------------------------------------------------------------------------------
@@ -75,7 +27,7 @@ class SolutionFilterForm(forms.Form):
 @require_http_methods(["GET", "HEAD"])
 @role_required(roles.can_read)
 def solution_list(request):
-    filters = SolutionFilterForm(request.GET)
+    filters = selectors.SolutionFilterForm(request.GET)
     solutions = filters.filter(KnownSolution.objects.all())
     page = Paginator(solutions, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.with_usage(page.object_list)
@@ -93,22 +45,16 @@ def solution_list(request):
 # ---- one solution -----------------------------------------------------------------------------
 
 
-def detail_page(request, pk, *, status=200, failed=None, conflict=None):
+def detail_page(request, pk, *, status=200, invalid=None, conflict=None):
     """The solution; after a refused step, with its form open or the conflict message."""
     solution = get_object_or_404(selectors.solution_for_page(), pk=pk)
-    panels = []
-    for name in services.available_transitions(solution, request.user):
-        failed_here = failed is not None and failed[0] == name
-        form = failed[1] if failed_here else TRANSITION_FORMS[name]()
-        form.auto_id = f"id_{name}_%s"
-        panels.append(
-            {"name": name, "label": services.transition_label(name), "form": form, "open": failed_here}
-        )
     context = {
         "solution": selectors.with_usage([solution])[0],
         "tickets": selectors.tickets_solved_with(solution),
         "history": selectors.solution_history(solution),
-        "panels": panels,
+        "panels": panels(
+            services.SOLUTIONS, solution, request.user, url="solution-transition", invalid=invalid
+        ),
         "conflict": conflict,
     }
     return render(request, "solutions/solution_detail.html", context, status=status)
@@ -123,27 +69,15 @@ def solution_detail(request, pk):
 @require_http_methods(["POST"])
 @role_required(roles.can_work)
 def solution_transition(request, pk, name):
-    get_object_or_404(KnownSolution, pk=pk)
-    if name not in TRANSITION_FORMS:
-        raise Http404(_("Diesen Schritt gibt es nicht."))
-    try:
-        solution = services.solution_transition(
-            solution_id=pk,
-            name=name,
-            by=request.user,
-            data=request.POST,
-            expected_status=request.POST.get("expected_status") or None,
-        )
-    except InvalidData as invalid:
-        return detail_page(request, pk, status=400, failed=(name, invalid.form))
-    except Conflict as conflict:
-        return detail_page(request, pk, status=409, conflict=conflict.message)
-    messages.success(
+    return run_transition(
         request,
-        _("„%(step)s“ ausgeführt. Status: %(state)s.")
-        % {"step": services.transition_label(name), "state": solution.get_status_display()},
+        services.SOLUTIONS,
+        pk,
+        name,
+        page=detail_page,
+        detail="solution-detail",
+        expected="expected_status",
     )
-    return redirect("solution-detail", pk=pk)
 
 
 # ---- the form ---------------------------------------------------------------------------------
@@ -187,12 +121,13 @@ def form_page(request, form, *, solution=None, version=None, status=200, conflic
 def solution_new(request):
     if request.method != "POST":
         return form_page(request, KnownSolutionForm())
-    try:
-        solution = services.solution_create(by=request.user, data=form_data(request))
-    except InvalidData as invalid:
-        return form_page(request, invalid.form, status=400)
-    messages.success(request, _("Die bekannte Lösung wurde angelegt."))
-    return redirect("solution-detail", pk=solution.pk)
+    return submit(
+        request,
+        lambda: services.solution_create(by=request.user, data=form_data(request)),
+        page=lambda status, invalid: form_page(request, invalid, status=status),
+        done=_("Die bekannte Lösung wurde angelegt."),
+        to=lambda solution: reverse("solution-detail", args=[solution.pk]),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -228,18 +163,3 @@ def solution_edit(request, pk):
         )
     messages.success(request, _("Die bekannte Lösung wurde gespeichert."))
     return redirect("solution-detail", pk=pk)
-
-
-# ---- from a ticket ----------------------------------------------------------------------------
-
-
-@require_http_methods(["POST"])
-@role_required(roles.can_work)
-def ticket_known_solution(request, pk):
-    get_object_or_404(Ticket, pk=pk)
-    try:
-        solution = services.solution_draft_from_ticket(ticket_id=pk, by=request.user)
-    except Conflict as conflict:
-        return ticket_page(request, pk, status=409, conflict=conflict.message)
-    messages.success(request, _("Entwurf angelegt – bitte prüfen und freigeben."))
-    return redirect("solution-edit", pk=solution.pk)

@@ -11,9 +11,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from audit.models import DeletionRefused
 from supportdesk import forms
-from supportdesk.errors import Conflict, InvalidData
+from supportdesk.errors import Conflict, DeletionRefused, InvalidData
 
 
 class BooleanFilter(django_filters.BooleanFilter):

@@ -3,6 +3,16 @@
 from django.utils.translation import gettext_lazy as _
 
 
+class DeletionRefused(Exception):
+    """Case data is never hard-deleted (R7): HTTP 405."""
+
+    def __init__(self, model=None):
+        super().__init__(
+            _("Falldaten werden nie gelöscht (%(what)s). Stattdessen deaktivieren oder abschließen.")
+            % {"what": model._meta.verbose_name if model else _("Datensatz")}
+        )
+
+
 class Conflict(Exception):
     """The state of the object forbids the action (R1–R3, R6): HTTP 409."""
 

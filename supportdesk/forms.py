@@ -4,6 +4,25 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from supportdesk.errors import InvalidData
+
+# An explicit first entry: the person must choose, nothing is preselected by accident.
+PLEASE_CHOOSE = [("", _("– bitte wählen –"))]
+
+
+def version_seen(request) -> int:
+    """The version an edit form was rendered from (its hidden `version`); a missing or garbled one
+    counts as stale (R6)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else 0
+
+
+def validated(form) -> dict:
+    """The form's cleaned data; invalid input is refused with the form and its errors (R4, R14)."""
+    if not form.is_valid():
+        raise InvalidData(form)
+    return form.cleaned_data
+
 
 class StrictMixin:
     def to_python(self, value):

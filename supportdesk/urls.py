@@ -9,8 +9,7 @@ from rest_framework.routers import DefaultRouter
 from audit.views import obtain_auth_token
 from customers.api import CustomerViewSet
 from solutions.api import KnownSolutionViewSet
-from tickets.api import TicketViewSet
-from vendor.api import ProgramRequestViewSet
+from tickets.api import ProgramRequestViewSet, TicketViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="api-customer")
@@ -34,7 +33,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tickets.urls")),
     path("", include("customers.urls")),
-    path("", include("vendor.urls")),
     path("", include("audit.urls")),
     path("", include("reports.urls")),
     path("", include("capa.urls")),

@@ -82,9 +82,9 @@ def new_solution(ctx=None):
 
 def with_solution(status):
     def setup(by):
-        retired = status == KnownSolution.Status.RETIRED
-        created = KnownSolution.Status.ACTIVE if retired else status
-        solution = solution_services.solution_create(by=by, data=new_solution(), status=created)
+        retired = status == KnownSolution.State.RETIRED
+        created = KnownSolution.State.ACTIVE if retired else status
+        solution = solution_services.solution_create(by=by, data=new_solution(), state=created)
         if retired:
             solution_services.solution_transition(
                 solution_id=solution.pk, name="retire", by=by, data={"reason": "überholt"}
@@ -98,7 +98,7 @@ def with_everything(by):
     ctx = with_ticket(State.PROGRAM_REQUEST)(by)
     ContactFactory(customer_id=ctx["customer"])
     notify(Ticket.objects.get(pk=ctx["ticket"]), NotificationKind.FORWARDED, by)
-    ctx["solution"] = with_solution(KnownSolution.Status.ACTIVE)(by)["solution"]
+    ctx["solution"] = with_solution(KnownSolution.State.ACTIVE)(by)["solution"]
     return ctx
 
 
@@ -253,7 +253,7 @@ ENDPOINTS = [
     Endpoint(
         "PATCH",
         f"{API}/solutions/{{solution}}/",
-        with_solution(KnownSolution.Status.ACTIVE),
+        with_solution(KnownSolution.State.ACTIVE),
         lambda ctx: {"cause": "Lizenzdatei nach dem Jahreswechsel nicht erneuert.", "version": 1},
         200,
         WORKERS,
@@ -268,9 +268,9 @@ ENDPOINTS = [
             WORKERS,
         )
         for name, status, body in [
-            ("publish", KnownSolution.Status.DRAFT, {}),
-            ("retire", KnownSolution.Status.ACTIVE, {"reason": "Ab Version 13.0 behoben."}),
-            ("reactivate", KnownSolution.Status.RETIRED, {}),
+            ("publish", KnownSolution.State.DRAFT, {}),
+            ("retire", KnownSolution.State.ACTIVE, {"reason": "Ab Version 13.0 behoben."}),
+            ("reactivate", KnownSolution.State.RETIRED, {}),
         ]
     ],
     # signing: management only, not even the admin
@@ -307,7 +307,7 @@ def snapshot():
         "program_requests": list(ProgramRequest.objects.order_by("pk").values_list("pk", "state")),
         "reviews": list(RiskReview.objects.order_by("pk").values_list("pk", "state")),
         "solutions": list(
-            KnownSolution.objects.order_by("pk").values_list("pk", "status", "version", "title")
+            KnownSolution.objects.order_by("pk").values_list("pk", "state", "version", "title")
         ),
     }
 
@@ -523,7 +523,7 @@ def test_it_refuses_every_delete_through_the_orm(support_user):
     run(ticket, "flag_risk", support_user)
     ContactFactory(customer=ticket.customer)
     CallNote.objects.create(ticket=ticket, direction="inbound", text="Anruf", created_by=support_user)
-    with_solution(KnownSolution.Status.RETIRED)(support_user)
+    with_solution(KnownSolution.State.RETIRED)(support_user)
     models = [
         Ticket,
         Customer,

@@ -1,6 +1,8 @@
 """The audit trail: complete (R9), never deleted (R7), append-only (R10), tamper-evident (R11)."""
 
+import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -14,12 +16,13 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from accounts import roles
-from audit.chain import audited_models, row_hash, verify_all, verify_model
+from audit.chain import _canonical, audited_models, row_hash, verify_all, verify_model
 from audit.models import AuditedModel, DeletionRefused
 from capa import services as capa_services
 from customers import services as customer_services
 from customers.models import Customer
 from solutions import services as solution_services
+from solutions.models import KnownSolution
 from tests.factories import (
     PASSWORD,
     CustomerFactory,
@@ -32,7 +35,6 @@ from tests.factories import (
 )
 from tickets import services
 from tickets.models import CallNote, NotificationKind, RiskReview, State, Ticket
-from vendor import services as vendor_services
 from vendor.models import SIC_NAME, ProgramRequest, Vendor, VendorContact
 
 MANAGE_PY = Path(__file__).resolve().parent.parent / "manage.py"
@@ -110,7 +112,7 @@ def casework(support_user, management_user):
         },
     )
     solution_services.solution_update(solution_id=known.pk, by=management_user, data={"cause": "Fehler"})
-    vendor_services.program_request_transition(
+    services.program_request_transition(
         program_request_id=shared.program_request_id,
         name="realize",
         by=management_user,
@@ -510,3 +512,30 @@ def test_the_sic_vendor_from_the_data_migration_has_a_verified_history():
     assert sic.audit_head == rows[0].history_hash != ""
     assert verify_model(Vendor) is None
     assert verify_model(VendorContact) is None
+
+
+@pytest.mark.req("R11")
+@pytest.mark.django_db
+def test_a_renamed_field_keeps_its_first_name_in_the_hash(support_user):
+    """KnownSolution.status became `state`; the rows written before (hashed with "status") still verify."""
+    solution = solution_services.solution_create(
+        by=support_user,
+        data={
+            "title": "Etikett",
+            "symptoms": "leer",
+            "solution": "neu",
+            "kind": "workaround",
+            "category": "question",
+        },
+    )
+    row = solution.history.get()
+    values = {}
+    for f in row._meta.concrete_fields:
+        value = getattr(row, f.attname)
+        if f.attname not in ("history_id", "history_hash") and value not in (None, "", False):
+            values["status" if f.attname == "state" else f.attname] = _canonical(f, value)
+    payload = json.dumps(
+        [row._meta.label, "", values], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    assert row.history_hash == hashlib.sha256(payload.encode()).hexdigest()
+    assert verify_model(KnownSolution) is None

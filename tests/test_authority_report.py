@@ -15,7 +15,7 @@ from tests.conftest import client_for, web_client
 from tests.factories import PASSWORD, run, ticket_in_state
 from tickets import services
 from tickets.models import AuthorityReport, RiskReview, State
-from tickets.reporting import countdown, open_reports
+from tickets.selectors import countdown, open_reports
 
 DAYS = {"serious_incident": 15, "death_or_serious_deterioration": 10, "serious_public_health_threat": 2}
 

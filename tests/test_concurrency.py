@@ -20,7 +20,6 @@ from tests.conftest import client_for
 from tests.factories import CustomerFactory, create_ticket, run, ticket_in_state, transition_data
 from tickets import services
 from tickets.models import CallNote, State, Ticket, TicketNumberCounter
-from vendor import services as vendor_services
 from vendor.models import ProgramRequest, VendorContact
 
 # Two real connections racing for row locks: the SQLite test database is private to one connection.
@@ -282,7 +281,7 @@ def test_deciding_a_request_and_realizing_it_via_a_ticket_at_once_one_wins(suppo
     program_request, tickets = linked_tickets(support_user, count=3)
 
     outcomes = race(
-        lambda: vendor_services.program_request_transition(
+        lambda: services.program_request_transition(
             program_request_id=program_request.pk,
             name="reject",
             by=management_user,

@@ -110,11 +110,11 @@ def test_it_fills_the_knowledge_base_and_solves_calls_with_it():
     seed()
     solutions = KnownSolution.objects.all()
     assert solutions.count() in range(10, 16)
-    assert solutions.filter(status=KnownSolution.Status.RETIRED).count() == 1
-    assert solutions.filter(status=KnownSolution.Status.ACTIVE).count() >= 10
+    assert solutions.filter(state=KnownSolution.State.RETIRED).count() == 1
+    assert solutions.filter(state=KnownSolution.State.ACTIVE).count() >= 10
     known_bug = solutions.get(program_request__isnull=False)
     assert known_bug.program_request.state == ProgramRequest.State.OPEN
-    assert known_bug.status == KnownSolution.Status.ACTIVE
+    assert known_bug.state == KnownSolution.State.ACTIVE
     # Calls solved at once with a known solution: the usage counts are not zero.
     solved = Ticket.objects.exclude(known_solution=None)
     assert set(solved.values_list("resolution_kind", flat=True)) == {ResolutionKind.KNOWN_WORKAROUND}
@@ -137,7 +137,7 @@ def test_typing_the_demo_call_suggests_the_rezept_solution_in_the_first_three():
     seed()
     suggested = selectors.suggested_solutions("Rezept druckt nicht")
     assert "Rezept wird nicht gedruckt" in [solution.title for solution in suggested[:3]]
-    assert all(solution.status == KnownSolution.Status.ACTIVE for solution in suggested)
+    assert all(solution.state == KnownSolution.State.ACTIVE for solution in suggested)
 
 
 @pytest.mark.django_db

@@ -183,7 +183,7 @@ def test_retired_and_draft_solutions_are_not_suggested(support_user):
             "kind": "workaround",
             "category": "technical",
         },
-        status=KnownSolution.Status.DRAFT,
+        state=KnownSolution.State.DRAFT,
     )
     suggested = [s.pk for s in selectors.suggested_solutions("Rezept druckt nicht")]
     assert active.pk in suggested

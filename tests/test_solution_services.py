@@ -16,14 +16,13 @@ from tests.test_concurrency import one_winner, race
 from tests.test_solutions_api import LICENCE, PRINTER, create_solution, solved_with
 from tickets import services as ticket_services
 from tickets.models import ResolutionKind, State, Ticket
-from vendor import services as vendor_services
 from vendor.models import ProgramRequest
 
 
 def rows(solution) -> list[tuple]:
     """(user, reason, status) of each history row, oldest first."""
     return [
-        (row.history_user, row.history_change_reason, row.status)
+        (row.history_user, row.history_change_reason, row.state)
         for row in solution.history.order_by("history_id").select_related("history_user")
     ]
 
@@ -45,7 +44,7 @@ def test_retiring_keeps_the_solution_and_it_can_never_be_deleted(support_user):
     retire(solution, support_user, "Ab Version 13.0 behoben.")
 
     solution = KnownSolution.objects.get(pk=solution.pk)
-    assert (solution.status, solution.retired_reason, solution.title) == (
+    assert (solution.state, solution.retired_reason, solution.title) == (
         "retired",
         "Ab Version 13.0 behoben.",
         LICENCE["title"],
@@ -59,7 +58,7 @@ def test_retiring_keeps_the_solution_and_it_can_never_be_deleted(support_user):
     with pytest.raises(DeletionRefused):
         solution.history.first().delete()
     with pytest.raises(TypeError):  # a bulk update would write no history row
-        KnownSolution.objects.filter(pk=solution.pk).update(status="active")
+        KnownSolution.objects.filter(pk=solution.pk).update(state="active")
     assert KnownSolution.objects.filter(pk=solution.pk).exists()
     assert solution.history.count() == 2
 
@@ -67,7 +66,7 @@ def test_retiring_keeps_the_solution_and_it_can_never_be_deleted(support_user):
 @pytest.mark.req("R9")
 @pytest.mark.django_db
 def test_every_change_has_a_history_row_with_user_and_reason(support_user, management_user, admin_user):
-    solution = create_solution(support_user, KnownSolution.Status.DRAFT)
+    solution = create_solution(support_user, KnownSolution.State.DRAFT)
     services.solution_update(
         solution_id=solution.pk, by=management_user, data={"cause": "Lizenzdatei nicht erneuert."}
     )
@@ -112,7 +111,7 @@ def test_the_qmb_may_not_change_known_solutions(support_user, qmb_user):
         services.solution_update(solution_id=solution.pk, by=qmb_user, data={"title": "QMB"})
     with pytest.raises(PermissionDenied):
         retire(solution, qmb_user)
-    assert services.available_transitions(solution, qmb_user) == []
+    assert services.SOLUTIONS.available(solution, qmb_user) == []
     assert rows(solution) == [(support_user, "solution_create", "active")]
 
 
@@ -131,12 +130,12 @@ def test_an_edit_on_an_old_version_or_a_step_in_the_wrong_status_is_a_conflict(s
         services.solution_transition(solution_id=solution.pk, name="publish", by=support_user, data={})
     with pytest.raises(Conflict):
         services.solution_transition(
-            solution_id=solution.pk, name="reactivate", by=support_user, data={}, expected_status="retired"
+            solution_id=solution.pk, name="reactivate", by=support_user, data={}, expected_state="retired"
         )
     with pytest.raises(InvalidData):
         services.solution_update(solution_id=solution.pk, by=support_user, data={"kind": "bug"})
     solution.refresh_from_db()
-    assert (solution.cause, solution.version, solution.status) == ("neu", 2, "active")
+    assert (solution.cause, solution.version, solution.state) == ("neu", 2, "active")
 
 
 # --- from a solved ticket to a draft -------------------------------------------------------------------
@@ -163,16 +162,16 @@ def fixed_ticket(by, resolution_kind=ResolutionKind.CONFIGURATION_ERROR, **field
 def test_a_solved_ticket_becomes_a_draft_known_solution(support_user, management_user):
     ticket = fixed_ticket(support_user)
     ticket = run(ticket, "close", support_user)
-    assert services.can_become_known_solution(ticket)
+    assert ticket_services.can_become_known_solution(ticket)
 
-    draft = services.solution_draft_from_ticket(ticket_id=ticket.pk, by=management_user)
+    draft = ticket_services.solution_draft_from_ticket(ticket_id=ticket.pk, by=management_user)
 
     assert (draft.title, draft.symptoms, draft.solution) == (
         ticket.summary,
         ticket.description,
         ticket.solution,
     )
-    assert (draft.status, draft.kind, draft.category) == ("draft", "configuration", "software")
+    assert (draft.state, draft.kind, draft.category) == ("draft", "configuration", "software")
     assert (draft.source_ticket, draft.created_by, draft.cause) == (ticket, management_user, "")
     assert rows(draft) == [(management_user, "solution_create", "draft")]
     # not yet offered during calls: only active solutions are suggested
@@ -185,10 +184,10 @@ def test_a_solved_ticket_becomes_a_draft_known_solution(support_user, management
 def test_a_ticket_becomes_a_known_solution_once(support_user, management_user):
     """A double click or a second person: one draft per ticket, the second is told which one exists."""
     ticket = fixed_ticket(support_user)
-    draft = services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
+    draft = ticket_services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
 
     with pytest.raises(Conflict) as refused:
-        services.solution_draft_from_ticket(ticket_id=ticket.pk, by=management_user)
+        ticket_services.solution_draft_from_ticket(ticket_id=ticket.pk, by=management_user)
 
     assert str(draft) in str(refused.value.message)
     assert list(KnownSolution.objects.all()) == [draft]
@@ -198,9 +197,9 @@ def test_a_ticket_becomes_a_known_solution_once(support_user, management_user):
 @pytest.mark.parametrize("state", [State.INTAKE, State.TRIAGE, State.ESCALATED, State.PROGRAM_REQUEST])
 def test_an_unsolved_ticket_does_not_become_a_known_solution(support_user, state):
     ticket = ticket_in_state(state, support_user)
-    assert not services.can_become_known_solution(ticket)
+    assert not ticket_services.can_become_known_solution(ticket)
     with pytest.raises(Conflict):
-        services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
+        ticket_services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
     assert KnownSolution.objects.count() == 0
 
 
@@ -211,9 +210,9 @@ def test_a_ticket_solved_with_a_known_solution_is_not_saved_again_and_the_qmb_sa
     known = create_solution(support_user)
     ticket = fixed_ticket(support_user, ResolutionKind.KNOWN_WORKAROUND, known_solution=known.pk)
     with pytest.raises(Conflict):
-        services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
+        ticket_services.solution_draft_from_ticket(ticket_id=ticket.pk, by=support_user)
     with pytest.raises(PermissionDenied):
-        services.solution_draft_from_ticket(ticket_id=fixed_ticket(support_user).pk, by=qmb_user)
+        ticket_services.solution_draft_from_ticket(ticket_id=fixed_ticket(support_user).pk, by=qmb_user)
     assert KnownSolution.objects.count() == 1
 
 
@@ -230,19 +229,19 @@ def test_realizing_a_program_request_marks_its_known_solutions_fixed(support_use
     other = create_solution(support_user, kind="workaround", title="Anderer Fehler")
     versions = dict(KnownSolution.objects.values_list("pk", "version"))
 
-    vendor_services.program_request_transition(
+    ticket_services.program_request_transition(
         program_request_id=pr.pk, name="realize", by=management_user, data={"release": "5.1"}
     )
 
     linked.refresh_from_db()
-    assert (linked.kind, linked.fixed_in_version, linked.status) == ("fixed_in_release", "5.1", "active")
+    assert (linked.kind, linked.fixed_in_version, linked.state) == ("fixed_in_release", "5.1", "active")
     assert rows(linked)[-1] == (management_user, "realize", "active")
     assert linked.get_kind_display() == "in einer Version behoben"
     for untouched in (retired, other):
         untouched.refresh_from_db()
         assert (untouched.kind, untouched.fixed_in_version) == ("workaround", "")
         assert untouched.version == versions[untouched.pk]
-    assert retired.status == "retired"
+    assert retired.state == "retired"
     assert ProgramRequest.objects.get(pk=pr.pk).state == ProgramRequest.State.REALIZED
     assert Ticket.objects.get(pk=ticket.pk).state == State.REALIZED
     assert verify_model(KnownSolution) is None
@@ -284,7 +283,7 @@ def test_an_immediate_fix_records_the_known_solution_and_it_is_counted(support_u
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", ["draft", "retired"])
 def test_a_draft_or_retired_solution_is_refused_for_an_immediate_fix(support_user, status):
-    solution = create_solution(support_user, KnownSolution.Status.DRAFT if status == "draft" else "active")
+    solution = create_solution(support_user, KnownSolution.State.DRAFT if status == "draft" else "active")
     if status == "retired":
         retire(solution, support_user)
     ticket = ticket_in_state(State.TRIAGE, support_user)
@@ -364,7 +363,7 @@ def test_two_retires_at_once_give_one_and_an_edit_racing_a_step_keeps_both(suppo
 
     winner, _ = one_winner(outcomes)
     solution.refresh_from_db()
-    assert solution.status == "retired"
+    assert solution.state == "retired"
     assert solution.retired_reason == ["Ersetzt durch L-2.", "Ab 13.0 behoben."][winner]
     assert [reason for _, reason, _ in rows(solution)] == ["solution_create", "retire"]
 
@@ -377,5 +376,5 @@ def test_two_retires_at_once_give_one_and_an_edit_racing_a_step_keeps_both(suppo
     )
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     solution.refresh_from_db()
-    assert (solution.status, solution.cause, solution.version) == ("active", "Treiber", 4)
+    assert (solution.state, solution.cause, solution.version) == ("active", "Treiber", 4)
     assert verify_model(KnownSolution) is None

@@ -51,8 +51,8 @@ def solution_data(**overrides) -> dict:
     return {**LICENCE, **overrides}
 
 
-def create_solution(by, status=KnownSolution.Status.ACTIVE, **overrides) -> KnownSolution:
-    return services.solution_create(by=by, data=solution_data(**overrides), status=status)
+def create_solution(by, status=KnownSolution.State.ACTIVE, **overrides) -> KnownSolution:
+    return services.solution_create(by=by, data=solution_data(**overrides), state=status)
 
 
 def solved_with(solution, by, count=1):
@@ -97,7 +97,7 @@ def test_the_search_ranks_the_best_match_first_not_by_title(api, support_user):
 @pytest.mark.django_db
 def test_the_list_shows_active_solutions_unless_a_status_is_chosen(api, support_user):
     active = create_solution(support_user, title="Lizenz aktiv")
-    draft = create_solution(support_user, KnownSolution.Status.DRAFT, title="Lizenz Entwurf")
+    draft = create_solution(support_user, KnownSolution.State.DRAFT, title="Lizenz Entwurf")
     retired = create_solution(support_user, title="Lizenz zurückgezogen")
     services.solution_transition(
         solution_id=retired.pk, name="retire", by=support_user, data={"reason": "durch L-1 ersetzt"}
@@ -181,7 +181,7 @@ def test_support_creates_a_solution_with_a_history_row(api, support_user):
     assert response.status_code == 201, response.content
     body = response.json()
     solution = KnownSolution.objects.get(pk=body["id"])
-    assert (solution.title, solution.status, solution.created_by) == (
+    assert (solution.title, solution.state, solution.created_by) == (
         PRINTER["title"],
         "active",
         support_user,
@@ -311,7 +311,7 @@ def test_retire_reactivate_and_publish_through_the_api(api, support_user):
     )
     assert step(api, solution, "publish").status_code == 409
 
-    draft = create_solution(support_user, KnownSolution.Status.DRAFT, title="Lizenz Entwurf")
+    draft = create_solution(support_user, KnownSolution.State.DRAFT, title="Lizenz Entwurf")
     assert api.get(f"{URL}{draft.pk}/").json()["available_transitions"] == ["publish", "retire"]
     response = step(api, draft, "publish")
     assert (response.status_code, response.json()["status"]) == (200, "active")
@@ -361,7 +361,7 @@ def test_there_is_no_delete_a_solution_is_retired_instead(users, role):
         response = client.delete(url)
         assert response.status_code == 405, (url, response.status_code)
         assert response.json()["detail"]
-    assert KnownSolution.objects.filter(pk=solution.pk, status="active").exists()
+    assert KnownSolution.objects.filter(pk=solution.pk, state="active").exists()
     assert client.put(f"{URL}{solution.pk}/", PRINTER, format="json").status_code == 405
 
 
@@ -429,7 +429,7 @@ def test_the_qmb_reads_but_may_not_write(users):
         assert response.status_code == 403
         assert response.json()["detail"]
     solution.refresh_from_db()
-    assert (solution.title, solution.status, solution.version) == (LICENCE["title"], "active", 1)
+    assert (solution.title, solution.state, solution.version) == (LICENCE["title"], "active", 1)
     assert KnownSolution.objects.count() == 1
 
 
@@ -458,12 +458,12 @@ def test_callers_without_a_role_get_nothing(support_user, who, statuses):
 
 def try_in_savepoint(request, fields, ok):
     with transaction.atomic():
-        before = list(KnownSolution.objects.values_list("pk", "version", "status"))
+        before = list(KnownSolution.objects.values_list("pk", "version", "state"))
         history = KnownSolution.history.count()
         response = request()
         assert_clear_answer(response, fields, ok)
         if response.status_code in (400, 409):
-            assert list(KnownSolution.objects.values_list("pk", "version", "status")) == before
+            assert list(KnownSolution.objects.values_list("pk", "version", "state")) == before
             assert KnownSolution.history.count() == history
         transaction.set_rollback(True)
 
@@ -495,7 +495,7 @@ def test_it_never_fails_with_500_on_any_create_or_edit_payload(support_user, met
 @pytest.mark.parametrize("name", ["publish", "retire", "reactivate"])
 def test_it_never_fails_with_500_on_any_step_payload(support_user, name):
     status = {"publish": "draft", "retire": "active", "reactivate": "retired"}[name]
-    solution = create_solution(support_user, KnownSolution.Status.DRAFT)
+    solution = create_solution(support_user, KnownSolution.State.DRAFT)
     if status != "draft":
         services.solution_transition(solution_id=solution.pk, name="publish", by=support_user, data={})
     if status == "retired":
@@ -531,7 +531,7 @@ def grow(by, count):
         solution = create_solution(by, title=f"Lizenzmeldung L-{i}", affected_versions=f"12.{i}")
         if i % 3 == 0:
             solved_with(solution, by)
-    create_solution(by, KnownSolution.Status.DRAFT, title="Lizenz Entwurf")
+    create_solution(by, KnownSolution.State.DRAFT, title="Lizenz Entwurf")
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
+"""The ticket API (DESIGN §7): tickets with their transitions, records and history, and SIC's
+program requests with their linked tickets. Every write goes through tickets.services."""
+
 import django_filters
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,12 +10,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import CanSign
-from supportdesk import search
-from supportdesk.api import BooleanFilter, request_data
-from tickets import services
+from supportdesk.api import request_data
+from tickets import selectors, services
 from tickets.forms import TRANSITION_FORMS
-from tickets.history import history_entries
-from tickets.models import CallNote, Category, CustomerNotification, RiskReview, State, Ticket
+from tickets.models import CallNote, CustomerNotification, RiskReview, State, Ticket
+from vendor.models import ProgramRequest
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -96,42 +96,15 @@ class RiskReviewSerializer(serializers.ModelSerializer):
 
 
 class HistoryEntrySerializer(serializers.Serializer):
+    """One history row (audit.history.Entry) in the API's words."""
+
     at = serializers.DateTimeField()
-    user = serializers.CharField(allow_null=True)
-    action = serializers.CharField()
+    user = serializers.CharField(source="username", allow_null=True)
+    action = serializers.CharField(source="kind")
     from_state = serializers.CharField(allow_null=True)
     to_state = serializers.CharField(allow_null=True)
-    changes = serializers.DictField(child=serializers.ListField())
-    reason = serializers.CharField()
-
-
-def follow_up_due(queryset, name, value):
-    due = Ticket.objects.follow_up_due(timezone.localdate()).values("pk")
-    return queryset.filter(pk__in=due) if value else queryset.exclude(pk__in=due)
-
-
-def matching_text(queryset, name, value):
-    """Every word in the summary, description or solution (the known solutions' search), or a
-    ticket number or customer name containing the text."""
-    value = value.strip()
-    return search.matching_all(
-        queryset,
-        value,
-        fields=("summary", "description", "solution"),
-        also=Q(number__icontains=value) | Q(customer__name__icontains=value),
-    )
-
-
-class TicketFilter(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=State.choices)
-    category = django_filters.ChoiceFilter(choices=Category.choices)
-    risk_relevant = BooleanFilter()
-    follow_up_due = BooleanFilter(method=follow_up_due, label=_("Wiedervorlage fällig"))
-    q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
-
-    class Meta:
-        model = Ticket
-        fields = ["state", "customer", "assignee", "category", "risk_relevant", "follow_up_due", "q"]
+    changes = serializers.DictField(source="raw_changes", child=serializers.ListField())
+    reason = serializers.CharField(source="reason_code")
 
 
 class TicketViewSet(
@@ -139,7 +112,7 @@ class TicketViewSet(
 ):
     queryset = Ticket.objects.select_related("customer").order_by("-created_at", "-pk")
     serializer_class = TicketSerializer
-    filterset_class = TicketFilter
+    filterset_class = selectors.TicketFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def respond(self, ticket, status_code=status.HTTP_200_OK):
@@ -204,8 +177,8 @@ class TicketViewSet(
     def history(self, request, pk=None):
         ticket = self.get_object()
         rows = Ticket.history.filter(id=ticket.pk).select_related("history_user").order_by("history_id")
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(HistoryEntrySerializer(history_entries(page), many=True).data)
+        page = selectors.ticket_history_page(self.paginate_queryset(rows))
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RiskReviewSerializer)
     @action(
@@ -223,3 +196,88 @@ class TicketViewSet(
             )
         review = services.risk_review_sign(ticket_id=ticket.pk, by=request.user, data=request_data(request))
         return Response(RiskReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+# ---- SIC's program requests (R5) ------------------------------------------------------------
+
+
+class LinkedTicketSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "state",
+            "summary",
+            "customer",
+            "customer_name",
+            "contact",
+            "caller_name",
+            "caller_phone",
+        ]
+
+
+class ProgramRequestSerializer(serializers.ModelSerializer):
+    tickets = LinkedTicketSerializer(many=True, read_only=True)
+    priority = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ProgramRequest
+        fields = [
+            "id",
+            "vendor_reference",
+            "kind",
+            "priority",
+            "title",
+            "state",
+            "planned_release",
+            "planned_date",
+            "realized_release",
+            "realized_on",
+            "justification",
+            "decided_at",
+            "created_at",
+            "updated_at",
+            "tickets",
+        ]
+
+
+class DecisionSerializer(ProgramRequestSerializer):
+    tickets_to_inform = serializers.SerializerMethodField()
+
+    class Meta(ProgramRequestSerializer.Meta):
+        fields = [*ProgramRequestSerializer.Meta.fields, "tickets_to_inform"]
+
+    def get_tickets_to_inform(self, program_request) -> list[dict]:
+        return LinkedTicketSerializer(self.context["moved"], many=True).data
+
+
+class ProgramRequestFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=ProgramRequest.State.choices)
+    kind = django_filters.ChoiceFilter(choices=ProgramRequest.Kind.choices)
+
+    class Meta:
+        model = ProgramRequest
+        fields = ["state", "kind"]
+
+
+class ProgramRequestViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = ProgramRequest.objects.prefetch_related("tickets__customer").order_by("-created_at", "-pk")
+    serializer_class = ProgramRequestSerializer
+    filterset_class = ProgramRequestFilter
+
+    @extend_schema(request=None, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, pk=None, name=None):
+        if name not in services.PROGRAM_REQUESTS.forms:
+            raise NotFound(_("Diesen Schritt gibt es nicht."))
+        program_request = self.get_object()
+        program_request, moved = services.program_request_transition(
+            program_request_id=program_request.pk, name=name, by=request.user, data=request_data(request)
+        )
+        program_request = self.get_queryset().get(pk=program_request.pk)
+        return Response(
+            DecisionSerializer(program_request, context={"moved": moved, "request": request}).data
+        )

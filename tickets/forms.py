@@ -7,11 +7,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Contact, Customer
-from solutions.models import KnownSolution
-from supportdesk.forms import BooleanField, ChoiceField, DateField, LongTextField, ModelChoiceField, TextField
+from solutions.models import Category, KnownSolution
+from supportdesk.forms import (
+    PLEASE_CHOOSE,
+    BooleanField,
+    ChoiceField,
+    DateField,
+    LongTextField,
+    ModelChoiceField,
+    TextField,
+)
 from tickets.models import (
     CallNote,
-    Category,
     Channel,
     NotificationKind,
     ReportCategory,
@@ -99,8 +106,8 @@ class RiskReviewSignForm(forms.Form):
     comment = LongTextField(required=False, label=_("Kommentar"))
     password = TextField(widget=forms.PasswordInput, label=_("Ihr Passwort (Unterschrift)"), strip=False)
 
-    def __init__(self, data=None, *, user, **kwargs):
-        self.user = user
+    def __init__(self, data=None, *, user, review=None, **kwargs):
+        self.user, self.review = user, review
         super().__init__(data, **kwargs)
 
     def clean_password(self):
@@ -122,10 +129,6 @@ class TransitionForm(forms.Form):
         super().__init__(data, **kwargs)
 
 
-# An explicit first entry: the person must choose, nothing is preselected by accident.
-PLEASE_CHOOSE = [("", _("– bitte wählen –"))]
-
-
 class TriageForm(TransitionForm):
     category = ChoiceField(choices=PLEASE_CHOOSE + Category.choices, label=_("Art des Problems"))
     risk_relevant = BooleanField(label=_("Risikorelevantes Ereignis?"))
@@ -142,7 +145,7 @@ class FixImmediatelyForm(TransitionForm):
     resolution_kind = ChoiceField(choices=ResolutionKind.choices, label=_("Art der Lösung"))
     solution = LongTextField(label=_("Lösung"))
     known_solution = ModelChoiceField(
-        queryset=KnownSolution.objects.filter(status=KnownSolution.Status.ACTIVE),
+        queryset=KnownSolution.objects.filter(state=KnownSolution.State.ACTIVE),
         required=False,
         widget=forms.HiddenInput,
         label=_("bekannte Lösung"),

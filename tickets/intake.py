@@ -11,12 +11,8 @@ are suggested as they are typed (solutions/suggestions.py). "Diese Lösung über
 and solves it at once in the same transaction: triage, then "Sofortlösung" with the adopted solution.
 """
 
-import re
-
 from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -25,35 +21,15 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from customers import selectors
-from customers import services as customer_services
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
-from solutions import suggestions
+from customers.selectors import caller_lookup as lookup
 from solutions.models import KnownSolution
-from solutions.selectors import solved_tickets
 from supportdesk.errors import InvalidData
 from supportdesk.forms import LongTextField, ModelChoiceField
-from tickets import services
+from tickets import services, suggestions
 from tickets.forms import FixImmediatelyForm, TicketCreateForm, TriageForm
-from tickets.models import CallNote
-
-LOOKUP_LIMIT = 8
-LOOKS_LIKE_PHONE = re.compile(r"^[\d\s+/()\-.]+$")
-
-
-def lookup(text: str) -> list[Customer]:
-    """Active customers matching a phone number (its own or a contact's) or a name; 2 queries."""
-    text = text.strip()
-    customers = Customer.objects.filter(active=True)
-    if LOOKS_LIKE_PHONE.match(text) and len(re.sub(r"\D", "", text)) >= selectors.MIN_LOOKUP_DIGITS:
-        found = selectors.matching_phone(customers, text) | selectors.matching_text(customers, text)
-    elif text:
-        found = selectors.matching_text(customers, text)
-    else:
-        return []
-    contacts = Prefetch("contacts", queryset=Contact.objects.filter(active=True).order_by("name", "pk"))
-    return list(found.order_by("name", "pk").prefetch_related(contacts)[:LOOKUP_LIMIT])
+from tickets.selectors import solved_tickets
 
 
 class CallerForm(forms.Form):
@@ -108,7 +84,7 @@ class UseSolutionForm(forms.Form):
     """ "Diese Lösung übernehmen" beside the form: a known solution or a similar solved ticket."""
 
     use_solution = ModelChoiceField(
-        queryset=KnownSolution.objects.filter(status=KnownSolution.Status.ACTIVE),
+        queryset=KnownSolution.objects.filter(state=KnownSolution.State.ACTIVE),
         required=False,
         error_messages={
             "invalid_choice": gettext_lazy("Diese bekannte Lösung gibt es nicht oder sie ist nicht aktiv.")
@@ -209,48 +185,39 @@ class IntakePage:
             valid = False
         return valid
 
-    def ticket_data(self, *, customer, contact=None):
+    def ticket_data(self, *, customer):
+        """The ticket's fields as typed; with a new contact, the contact is added by the service."""
         data = {**raw(self.caller), **raw(self.problem), "customer": customer}
         data.pop("note")
         if self.creating_contact:
-            data["contact"] = contact
+            data["contact"] = None
             data["caller_name"] = data["caller_name"] or self.new_contact["name"].data
             data["caller_phone"] = data["caller_phone"] or self.new_contact["phone"].data
         return data
 
     def save(self, *, by):
-        """Customer, contact, ticket, first call note (and triage): all or nothing. None if invalid."""
+        """Customer, contact, ticket, first call note (and triage, and the adopted solution): all or
+        nothing, in tickets.services.ticket_log_call. None if invalid."""
         if not self.is_valid():
             return None
         try:
-            with transaction.atomic():
-                return self._save(by)
+            return services.ticket_log_call(
+                by=by,
+                ticket=self.ticket_data(customer=self.caller.data.get("customer")),
+                note=self.problem["note"].data or self.problem["description"].data,
+                new_customer=raw(self.new_customer) if self.creating_customer else None,
+                new_contact=raw(self.new_contact) if self.creating_contact else None,
+                triage=self.triage_answers(),
+                fix=self.use.fix_data() if self.using_solution else None,
+            )
         except InvalidData as error:  # e.g. the customer number was taken meanwhile
             self.show_errors(error.form)
             return None
 
-    def _save(self, by):
-        customer = self.caller.data.get("customer")
-        if self.creating_customer:
-            customer = customer_services.customer_create(by=by, data=raw(self.new_customer)).pk
-        contact = None
-        if self.creating_contact:
-            contact = customer_services.contact_create(
-                customer_id=customer, by=by, data=raw(self.new_contact)
-            ).pk
-        ticket = services.ticket_create(by=by, data=self.ticket_data(customer=customer, contact=contact))
-        note = self.problem["note"].data or self.problem["description"].data
-        services.ticket_add_call_note(
-            ticket_id=ticket.pk, by=by, data={"direction": CallNote.Direction.INBOUND, "text": note}
-        )
-        if self.run_triage:
-            answers = raw(self.triage) if self.answering_triage else self.use.triage_data()
-            ticket = services.ticket_transition(ticket_id=ticket.pk, name="triage", by=by, data=answers)
-        if self.using_solution:  # advised on the call: the note and notification come with the step
-            ticket = services.ticket_transition(
-                ticket_id=ticket.pk, name="fix_immediately", by=by, data=self.use.fix_data()
-            )
-        return ticket
+    def triage_answers(self):
+        if not self.run_triage:
+            return None
+        return raw(self.triage) if self.answering_triage else self.use.triage_data()
 
     def show_errors(self, service_form):
         """Put a service form's errors on the page's field of the same name (hidden ones on top)."""

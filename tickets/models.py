@@ -12,6 +12,7 @@ from django_fsm import (
 
 from accounts import roles
 from audit.models import AuditedModel, UndeletableQuerySet, VersionedModel
+from solutions.models import Category
 
 
 class State(models.TextChoices):
@@ -23,12 +24,6 @@ class State(models.TextChoices):
     REJECTED = "rejected", _("Abgelehnt")
     REALIZED = "realized", _("Realisiert")
     CLOSED = "closed", _("Abgeschlossen")
-
-
-class Category(models.TextChoices):
-    SOFTWARE = "software", _("Programmierung")
-    TECHNICAL = "technical", _("Technik")
-    QUESTION = "question", _("Fragestellung")
 
 
 class Priority(models.TextChoices):
@@ -81,10 +76,17 @@ def customer_informed(ticket) -> bool:
     )
 
 
-customer_informed.refusal = _(
-    "Der Kunde muss vor dem Abschluss informiert werden: Es fehlt eine Kundeninformation "
-    "„%(kind)s“ seit dem Statuswechsel zu „%(state)s“."
-)
+def not_informed(ticket) -> str:
+    return _(
+        "Der Kunde muss vor dem Abschluss informiert werden: Es fehlt eine Kundeninformation "
+        "„%(kind)s“ seit dem Statuswechsel zu „%(state)s“."
+    ) % {
+        "kind": NOTIFICATION_REQUIRED_TO_CLOSE[ticket.state].label,
+        "state": ticket.get_state_display(),
+    }
+
+
+customer_informed.refusal = not_informed
 
 
 def risk_reviews_signed(ticket) -> bool:
@@ -206,7 +208,7 @@ class Ticket(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
         return f"{self.number} {self.summary}"
 
     # The transitions of DESIGN §4. They change this row only; records they cause
-    # (notes, notifications, vendor contacts, reviews) are made by tickets.services.
+    # (notes, notifications, vendor contacts, reviews) are made by their effects in tickets.services.
 
     @transition(
         field=state,
@@ -434,6 +436,7 @@ class RiskReview(ConcurrentTransitionMixin, AuditedModel):
         source=State.PENDING,
         target=State.SIGNED,
         permission=lambda review, user: roles.can_sign(user),
+        custom={"label": _("Unterschreiben"), "reason": _("Risikobewertung unterschrieben")},
     )
     def sign(self, *, reviewer, decision, comment, report_category=""):
         self.reviewer = reviewer

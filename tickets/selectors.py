@@ -1,23 +1,36 @@
-"""Reads for the ticket pages: the filtered list and the ticket's one timeline (DESIGN §6, §8).
+"""Reads for the ticket pages and the API: the filtered list, the ticket's one timeline (DESIGN §6,
+§8), the dashboard and the work queues, reportable risk events, solved tickets a call can adopt,
+program requests with their tickets.
 
 Each function runs a fixed number of queries, whatever the number of tickets or timeline entries.
 """
 
-import datetime
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts.users import display_name
+from audit.history import describe, entries
 from customers.models import Customer
-from tickets.api import TicketFilter
-from tickets.history import history_entries
-from tickets.models import FOLLOW_UP_STATES, RiskReview, State, Ticket
-from tickets.services import transition_label
+from solutions.models import Category, KnownSolution
+from solutions.selectors import SUGGESTION_CANDIDATES
+from supportdesk import search
+from supportdesk.api import BooleanFilter
+from tickets.models import (
+    FOLLOW_UP_STATES,
+    NOTIFICATION_REQUIRED_TO_CLOSE,
+    CustomerNotification,
+    RiskReview,
+    State,
+    Ticket,
+)
+from tickets.services import SOLVED_STATES, can_become_known_solution
+from vendor.models import ProgramRequest
 
 PAGE_SIZE = 25
 
@@ -49,6 +62,37 @@ SORT_CHOICES = [
     ("-follow_up", _("Wiedervorlage, späteste zuerst")),
 ]
 YES_NO_ALL = [("", _("alle")), ("true", _("ja")), ("false", _("nein"))]
+
+
+def follow_up_due(queryset, name, value):
+    due = Ticket.objects.follow_up_due(timezone.localdate()).values("pk")
+    return queryset.filter(pk__in=due) if value else queryset.exclude(pk__in=due)
+
+
+def matching_text(queryset, name, value):
+    """Every word in the summary, description or solution (the known solutions' search), or a
+    ticket number or customer name containing the text."""
+    value = value.strip()
+    return search.matching_all(
+        queryset,
+        value,
+        fields=("summary", "description", "solution"),
+        also=Q(number__icontains=value) | Q(customer__name__icontains=value),
+    )
+
+
+class TicketFilter(django_filters.FilterSet):
+    """The filters of GET /api/v1/tickets/ (DESIGN §7); the list page adds sorting."""
+
+    state = django_filters.ChoiceFilter(choices=State.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    risk_relevant = BooleanFilter()
+    follow_up_due = BooleanFilter(method=follow_up_due, label=_("Wiedervorlage fällig"))
+    q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
+
+    class Meta:
+        model = Ticket
+        fields = ["state", "customer", "assignee", "category", "risk_relevant", "follow_up_due", "q"]
 
 
 def sorted_by(queryset, name, value):
@@ -108,88 +152,23 @@ def ticket_for_page():
     ).annotate(follow_up_status=follow_up_status())
 
 
-def user_name(user) -> str:
-    if user is None:
-        return str(_("System"))
-    return user.get_full_name() or user.get_username()
-
-
-def display_value(field, value, objects):
-    """A history value as a reader sees it: choice labels, names of related objects, ja/nein."""
-    if value in (None, ""):
-        return "—"
-    if field.is_relation:
-        return str(objects.get((field.related_model, value), value))
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return str(_("ja") if value else _("nein"))
-    if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "d.m.Y H:i")
-    if isinstance(value, datetime.date):
-        return date_format(value, "d.m.Y")
-    return value
-
-
-def related_objects(entries) -> dict:
-    """The objects named by ids in the history, one query per related model."""
-    wanted = {}
-    for entry in entries:
-        for name, values in entry["changes"].items():
-            field = Ticket._meta.get_field(name)
-            if field.is_relation:
-                wanted.setdefault(field.related_model, set()).update(v for v in values if v is not None)
-    objects = {}
-    for model, ids in wanted.items():
-        for obj in model._default_manager.filter(pk__in=ids):
-            objects[(model, obj.pk)] = user_name(obj) if model is get_user_model() else obj
-    return objects
-
-
-REASONS = {"intake": _("Anruf erfasst"), "edit": _("Angaben korrigiert")}
-
-
-def reason_label(reason) -> str:
-    """A history row's reason for a reader: the step's label for a transition (R9)."""
-    if reason in REASONS:
-        return str(REASONS[reason])
-    try:
-        return transition_label(reason)
-    except LookupError:
-        return reason or ""
+# ---- the ticket's one timeline (DESIGN §6) ---------------------------------------------------------
 
 
 def history_items(ticket) -> list[dict]:
-    rows = list(Ticket.history.filter(id=ticket.pk).select_related("history_user").order_by("history_id"))
-    entries = history_entries(rows)
-    objects = related_objects(entries)
-    items = []
-    for row, entry in zip(rows, entries, strict=True):
-        changes = []
-        for name, (old, new) in entry["changes"].items():
-            field = Ticket._meta.get_field(name)
-            changes.append(
-                {
-                    "label": field.verbose_name,
-                    "old": display_value(field, old, objects),
-                    "new": display_value(field, new, objects),
-                }
-            )
-        items.append(
-            {
-                "kind": "created" if entry["action"] == "created" else "history",
-                "at": entry["at"],
-                # A transition's records (notes, notifications) carry the moment it entered the state:
-                # sort the transition by that moment too, and before them.
-                "order": (row.state_entered_at if entry["to_state"] else entry["at"], 0),
-                "by": user_name(row.history_user),
-                "from_state": State(entry["from_state"]).label if entry["from_state"] else None,
-                "to_state": State(entry["to_state"]).label if entry["to_state"] else None,
-                "changes": changes,
-                "reason": reason_label(entry["reason"]),
-            }
-        )
-    return items
+    rows = Ticket.history.filter(id=ticket.pk).select_related("history_user").order_by("history_id")
+    return [
+        {
+            "kind": "created" if entry.created else "history",
+            "at": entry.at,
+            # A transition's records (notes, notifications) carry the moment it entered the state:
+            # sort the transition by that moment too, and before them.
+            "order": (entry.row.state_entered_at if entry.to_state else entry.at, 0),
+            "by": entry.who,
+            "entry": entry,
+        }
+        for entry in describe(entries(Ticket, rows, from_start=True))
+    ]
 
 
 def record_items(ticket) -> list[dict]:
@@ -199,7 +178,7 @@ def record_items(ticket) -> list[dict]:
             {
                 "kind": "call_note",
                 "at": note.created_at,
-                "by": user_name(note.created_by),
+                "by": display_name(note.created_by),
                 "title": note.get_direction_display(),
                 "text": note.text,
             }
@@ -209,7 +188,7 @@ def record_items(ticket) -> list[dict]:
             {
                 "kind": "notification",
                 "at": notification.created_at,
-                "by": user_name(notification.created_by),
+                "by": display_name(notification.created_by),
                 "title": notification.get_kind_display(),
                 "channel": notification.get_channel_display(),
                 "text": notification.note,
@@ -220,7 +199,7 @@ def record_items(ticket) -> list[dict]:
             {
                 "kind": "vendor_contact",
                 "at": contact.created_at,
-                "by": user_name(contact.created_by),
+                "by": display_name(contact.created_by),
                 "title": contact.get_kind_display(),
                 "vendor": contact.vendor.name,
                 "person": contact.vendor_person,
@@ -238,7 +217,7 @@ def risk_review_items(ticket) -> list[dict]:
             {
                 "kind": "risk_requested",
                 "at": review.created_at,
-                "by": user_name(review.requested_by),
+                "by": display_name(review.requested_by),
                 "pending": review.state == RiskReview.State.PENDING,
                 "text": review.risk_description,
             }
@@ -258,6 +237,163 @@ def risk_review_items(ticket) -> list[dict]:
 
 
 def ticket_timeline(ticket) -> list[dict]:
-    """DESIGN §6: history entries, call notes, notifications, SIC contacts and risk reviews in time order."""
+    """History entries, call notes, notifications, SIC contacts and risk reviews in time order."""
     items = history_items(ticket) + record_items(ticket) + risk_review_items(ticket)
     return sorted(items, key=lambda item: item.get("order", (item["at"], 1)))
+
+
+def ticket_history_page(rows) -> list:
+    """A page of a ticket's history rows as entries (the API's history), without texts."""
+    return entries(Ticket, rows)
+
+
+# ---- the dashboard and the work queues (DESIGN §8) ----------------------------------------------
+
+
+def my_open_tickets(user) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(assignee=user).exclude(state=State.CLOSED).order_by("-created_at", "-pk")
+
+
+def follow_ups_due() -> QuerySet[Ticket]:
+    """Wiedervorlage due today or overdue, oldest first (DESIGN §7 follow_up_due)."""
+    return Ticket.objects.follow_up_due(timezone.localdate()).order_by("follow_up_date", "created_at", "pk")
+
+
+def pending_risk_reviews() -> QuerySet[RiskReview]:
+    return RiskReview.objects.filter(state=RiskReview.State.PENDING).order_by("created_at", "pk")
+
+
+def signed_risk_reviews() -> QuerySet[RiskReview]:
+    return RiskReview.objects.filter(state=RiskReview.State.SIGNED)
+
+
+def waiting_for_customer_information() -> QuerySet[Ticket]:
+    """Tickets that R2 keeps from closing: the query form of tickets.models.customer_informed,
+    built from the same NOTIFICATION_REQUIRED_TO_CLOSE map."""
+    not_informed = Q(pk__in=[])
+    for state, kind in NOTIFICATION_REQUIRED_TO_CLOSE.items():
+        fitting = CustomerNotification.objects.filter(
+            ticket=OuterRef("pk"), kind=kind, created_at__gte=OuterRef("state_entered_at")
+        )
+        not_informed |= Q(state=state) & ~Exists(fitting)
+    return Ticket.objects.filter(not_informed).order_by("state_entered_at", "pk")
+
+
+# ---- reportable risk events (EU MDR Art. 87) --------------------------------------------------------
+
+
+def countdown(deadline, *, now=None) -> dict:
+    """Days left until the deadline (calendar days, Europe/Berlin), or how long it is overdue."""
+    now = now or timezone.now()
+    days = (timezone.localdate(deadline) - timezone.localdate(now)).days
+    overdue = now > deadline
+    if overdue:
+        late = max(-days, 0)
+        label = (
+            ngettext("seit %(days)d Tag überfällig", "seit %(days)d Tagen überfällig", late) % {"days": late}
+            if late
+            else _gettext("heute überfällig")
+        )
+    elif days == 0:
+        label = _gettext("heute fällig")
+    else:
+        label = ngettext("noch %(days)d Tag", "noch %(days)d Tage", days) % {"days": days}
+    return {"deadline": deadline, "days_left": days, "overdue": overdue, "label": label}
+
+
+def open_reports():
+    """Signed reviews decided report_to_authority without a recorded report: the dashboard's countdown."""
+    return (
+        RiskReview.objects.filter(
+            state=RiskReview.State.SIGNED,
+            decision=RiskReview.Decision.REPORT_TO_AUTHORITY,
+            authority_report__isnull=True,
+        )
+        .select_related("ticket__customer")
+        .order_by("ticket__created_at", "pk")
+    )
+
+
+def with_countdown(reviews, *, now=None) -> list[dict]:
+    rows = [{"review": review, **countdown(review.report_deadline, now=now)} for review in reviews]
+    return sorted(rows, key=lambda row: row["deadline"])
+
+
+def ticket_reports(ticket) -> list[dict]:
+    """The ticket's reportable reviews: the deadline, and until it is reported the countdown."""
+    reviews = ticket.risk_reviews.filter(decision=RiskReview.Decision.REPORT_TO_AUTHORITY).select_related(
+        "authority_report__created_by"
+    )
+    rows = []
+    for review in reviews:
+        review.ticket = ticket  # the deadline counts from the ticket's call; no query for it
+        report = getattr(review, "authority_report", None)
+        row = {"review": review, "report": report, "deadline": review.report_deadline}
+        if report is None:
+            row |= countdown(review.report_deadline)
+        rows.append(row)
+    return rows
+
+
+# ---- solved tickets a call can adopt (known solutions) ------------------------------------------
+
+SIMILAR_TICKETS = 3
+
+
+def solved_tickets():
+    """Tickets solved at once (by support or SIC) with a solution text: what a call can adopt."""
+    return Ticket.objects.filter(state__in=SOLVED_STATES).exclude(solution="")
+
+
+def similar_solved_tickets(text: str, limit: int = SIMILAR_TICKETS, exclude=None) -> list[Ticket]:
+    """Solved tickets with a solution of their own, most similar first; one query."""
+    solved = solved_tickets()
+    if exclude is not None:
+        solved = solved.exclude(pk=exclude)
+    ranked = search.ranked(
+        solved, text, title="summary", fields=("description", "solution"), candidates=SUGGESTION_CANDIDATES
+    )
+    return list(ranked.select_related("customer")[:limit])
+
+
+def known_solution_offer(ticket: Ticket) -> dict | None:
+    """ "Als bekannte Lösung speichern" on the ticket page: None when the ticket is no solved ticket
+    with a solution of its own; else the known solutions already made from it (one query)."""
+    if not can_become_known_solution(ticket):
+        return None
+    return {"existing": list(KnownSolution.objects.filter(source_ticket=ticket).order_by("pk"))}
+
+
+# ---- program requests and their tickets --------------------------------------------------------------
+
+
+class ProgramRequestFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        required=False, label=_("Status"), choices=[("", _("alle")), *ProgramRequest.State.choices]
+    )
+    kind = forms.ChoiceField(
+        required=False, label=_("Art"), choices=[("", _("alle")), *ProgramRequest.Kind.choices]
+    )
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset.none()
+        return queryset.filter(**{name: value for name, value in self.cleaned_data.items() if value})
+
+
+def program_request_list(data):
+    filters = ProgramRequestFilterForm(data)
+    requests = filters.filter(ProgramRequest.objects.annotate(ticket_count=Count("tickets")))
+    return filters, requests.order_by("-created_at", "-pk")
+
+
+def program_request_for_page():
+    return ProgramRequest.objects.select_related("vendor", "decided_by", "created_by")
+
+
+def linked_tickets(program_request) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(program_request=program_request)
+        .select_related("customer", "contact")
+        .order_by("number")
+    )

@@ -1,6 +1,8 @@
 """Every write on tickets, for the pages, the API and the commands alike (DESIGN §4).
 
-Order of refusals (DESIGN §7): role (403), then state and guards (409), then data (400).
+The ticket's state machine (TICKETS) and SIC's decisions on program requests (PROGRAM_REQUESTS) run
+through the workflow core, which refuses in the order of DESIGN §7; the effects below write what a
+transition causes besides its own row (notes, notifications, contacts with SIC, risk reviews).
 Lock order: a ProgramRequest before its tickets, tickets by ascending id. A ProgramRequest is
 locked FOR NO KEY UPDATE: the foreign-key checks of a linked ticket's own writes (FOR KEY SHARE)
 must not wait for it, or a decision and a write on one of its tickets deadlock (R6).
@@ -10,17 +12,21 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
+from audit import reasons
 from audit.history import save_audited
+from customers import services as customer_services
+from solutions import services as solution_services
+from solutions.models import KnownSolution
 from supportdesk.errors import STALE, Conflict, InvalidData
+from supportdesk.forms import validated
 from tickets.forms import (
     TRANSITION_FORMS,
     AuthorityReportForm,
@@ -32,55 +38,37 @@ from tickets.forms import (
     TicketEditForm,
 )
 from tickets.models import (
-    NOTIFICATION_REQUIRED_TO_CLOSE,
     AuthorityReport,
     CallNote,
     Channel,
     CustomerNotification,
     NotificationKind,
+    ResolutionKind,
     RiskReview,
     State,
     Ticket,
     TicketNumberCounter,
 )
 from vendor import services as vendor_services
+from vendor.forms import RealizeForm, RejectForm
 from vendor.models import ProgramRequest, VendorContact
+from workflow.machines import Machine, register
 
 log = logging.getLogger(__name__)
 
+# What the history rows of these services' writes say (the transitions say their label).
+REASONS = {
+    "intake": gettext_lazy("Anruf erfasst"),
+    "call_note": gettext_lazy("Gesprächsnotiz erfasst"),
+    "customer_notification": gettext_lazy("Kundeninformation erfasst"),
+    "customer_email": gettext_lazy("Kunde per E-Mail informiert"),
+    "authority_report": gettext_lazy("Meldung an die Behörde erfasst"),
+}
+reasons.register(REASONS)
 
-class UnknownTransition(LookupError):
-    pass
-
-
-def require_work_role(user) -> None:
-    if not roles.can_work(user):
-        raise PermissionDenied(_("Ihre Rolle darf Vorgänge nur lesen."))
-
-
-def validated(form):
-    if not form.is_valid():
-        raise InvalidData(form)
-    return form.cleaned_data
-
-
-def transition_named(name: str):
-    """The declared transition (any of its sources: label and permission are the same for all)."""
-    for t in Ticket._meta.get_field("state").get_all_transitions(Ticket):
-        if t.name == name:
-            return t
-    raise UnknownTransition(name)
-
-
-def transition_label(name: str) -> str:
-    return str(transition_named(name).custom["label"])
-
-
-def available_transitions(ticket: Ticket, user) -> list[str]:
-    """Transitions this user may run from the ticket's state (state and role; guards are checked on run)."""
-    from_here = [t for t in ticket.get_all_state_transitions() if t.source == ticket.state]
-    allowed = {t.name for t in from_here if t.has_perm(ticket, user)}
-    return [name for name in TRANSITION_FORMS if name in allowed]  # in the order of DESIGN §4
+READ_ONLY = gettext_lazy("Ihre Rolle darf Vorgänge nur lesen.")
+# Tickets whose solution is worth keeping: solved at once, by support or by SIC.
+SOLVED_STATES = (State.IMMEDIATE_FIX, State.CLOSED)
 
 
 def next_ticket_number(now) -> str:
@@ -94,7 +82,7 @@ def next_ticket_number(now) -> str:
 
 
 def ticket_create(*, by, data) -> Ticket:
-    require_work_role(by)
+    roles.require(roles.can_work, by, READ_ONLY)
     fields = validated(TicketCreateForm(data))
     with transaction.atomic():
         now = timezone.now()
@@ -110,9 +98,35 @@ def ticket_create(*, by, data) -> Ticket:
     return ticket
 
 
+def ticket_log_call(
+    *, by, ticket: dict, note: str, new_customer=None, new_contact=None, triage=None, fix=None
+):
+    """A call logged in one step, as the intake page and its one-click known solution do: the
+    customer and the contact when they are new, the ticket, the call's note, then optionally the
+    triage and the immediate fix with an adopted solution. One transaction: when a service refuses
+    (InvalidData, naming its form), nothing is saved."""
+    with transaction.atomic():
+        if new_customer is not None:
+            ticket = {**ticket, "customer": customer_services.customer_create(by=by, data=new_customer).pk}
+        if new_contact is not None:
+            contact = customer_services.contact_create(
+                customer_id=ticket["customer"], by=by, data=new_contact
+            )
+            ticket = {**ticket, "contact": contact.pk}
+        logged = ticket_create(by=by, data=ticket)
+        ticket_add_call_note(
+            ticket_id=logged.pk, by=by, data={"direction": CallNote.Direction.INBOUND, "text": note}
+        )
+        if triage is not None:
+            logged = TICKETS.run(logged.pk, "triage", by=by, data=triage)
+        if fix is not None:  # advised on the call: the note and notification come with the step
+            logged = TICKETS.run(logged.pk, "fix_immediately", by=by, data=fix)
+    return logged
+
+
 def ticket_update(*, ticket_id, by, data, expected_version=None) -> Ticket:
     """Correct the facts of a ticket; refused with 409 when based on an old version (R6)."""
-    require_work_role(by)
+    roles.require(roles.can_work, by, READ_ONLY)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         if expected_version is not None and expected_version != ticket.version:
@@ -124,67 +138,34 @@ def ticket_update(*, ticket_id, by, data, expected_version=None) -> Ticket:
     return ticket
 
 
-def apply_transition(ticket: Ticket, name: str, *, by, **kwargs) -> None:
-    """Run the FSM method and save with its name as the reason; the caller holds the ticket's lock."""
-    before = ticket.state
-    getattr(ticket, name)(**kwargs)
-    if ticket.state != before:
-        ticket.state_entered_at = timezone.now()
-    try:
-        save_audited(ticket, by=by, reason=name)
-    except ConcurrentTransition as error:
-        raise Conflict(STALE) from error
-
-
-def check_guards(ticket: Ticket, name: str) -> None:
-    """R2, R3: a condition of the transition that does not hold is refused with its reason."""
-    transition = getattr(ticket, name)._django_fsm.get_transition(ticket.state)
-    for condition in transition.conditions:
-        if not condition(ticket):
-            kind = NOTIFICATION_REQUIRED_TO_CLOSE.get(ticket.state)
-            raise Conflict(
-                condition.refusal
-                % {
-                    "kind": NotificationKind(kind).label if kind else "",
-                    "state": ticket.get_state_display(),
-                }
-            )
+# ---- the ticket's transitions (DESIGN §4) -------------------------------------------------------
 
 
 def ticket_transition(*, ticket_id, name, by, data, expected_state=None) -> Ticket:
-    """Run transition `name` on a ticket with the submitted data (DESIGN §4)."""
-    form_class = TRANSITION_FORMS.get(name)
-    if form_class is None:
-        raise UnknownTransition(name)
-    with transaction.atomic():
-        if name in ("realize", "reject"):
-            # Lock order: the shared program request first (R5).
-            pr_id = Ticket.objects.filter(pk=ticket_id).values_list("program_request_id", flat=True).get()
-            if pr_id:
-                ProgramRequest.objects.select_for_update(no_key=True).get(pk=pr_id)
-        ticket = Ticket.objects.select_related("customer").select_for_update(of=("self",)).get(pk=ticket_id)
-        method = getattr(ticket, name)
-        if not transition_named(name).has_perm(ticket, by):
-            raise PermissionDenied(_("Ihre Rolle darf diesen Schritt nicht ausführen."))
-        if expected_state and expected_state != ticket.state:
-            raise Conflict(
-                _("Der Vorgang ist inzwischen im Status „%(state)s“. %(stale)s")
-                % {"state": ticket.get_state_display(), "stale": STALE}
-            )
-        if not can_proceed(method, check_conditions=False):
-            raise Conflict(
-                _("„%(step)s“ ist im Status „%(state)s“ nicht möglich.")
-                % {"step": transition_label(name), "state": ticket.get_state_display()}
-            )
-        check_guards(ticket, name)
-        fields = validated(form_class(data, ticket=ticket))
-        EFFECTS[name](ticket, by, **fields)
-    ticket.refresh_from_db()
-    return ticket
+    """Run transition `name` on a ticket with the submitted data."""
+    return TICKETS.run(ticket_id, name, by=by, data=data, expected_state=expected_state)
+
+
+def available_transitions(ticket: Ticket, user) -> list[str]:
+    """Transitions this user may run from the ticket's state (state and role; guards are checked on run)."""
+    return TICKETS.available(ticket, user)
+
+
+def transition_label(name: str) -> str:
+    return TICKETS.label(name)
+
+
+def lock_ticket(pk, name) -> Ticket:
+    if name in ("realize", "reject"):
+        # Lock order: the shared program request first (R5).
+        pr_id = Ticket.objects.filter(pk=pk).values_list("program_request_id", flat=True).get()
+        if pr_id:
+            ProgramRequest.objects.select_for_update(no_key=True).get(pk=pr_id)
+    return Ticket.objects.select_related("customer").select_for_update(of=("self",)).get(pk=pk)
 
 
 def _triage(ticket, by, *, category, risk_relevant, risk_description):
-    apply_transition(
+    TICKETS.apply(
         ticket,
         "triage",
         by=by,
@@ -198,7 +179,7 @@ def _triage(ticket, by, *, category, risk_relevant, risk_description):
 
 def _fix_immediately(ticket, by, *, resolution_kind, solution, known_solution):
     advised_on_the_call = ticket.state == State.TRIAGE
-    apply_transition(
+    TICKETS.apply(
         ticket,
         "fix_immediately",
         by=by,
@@ -219,45 +200,24 @@ def _fix_immediately(ticket, by, *, resolution_kind, solution, known_solution):
             by=by,
             reason="fix_immediately",
         )
-        save_audited(
-            CustomerNotification(
-                ticket=ticket,
-                kind=NotificationKind.SOLUTION,
-                channel=Channel.PHONE,
-                note=solution,
-                created_by=by,
-                created_at=at,
-            ),
-            by=by,
-            reason="fix_immediately",
+        _record_notification(
+            ticket, by, "fix_immediately", kind=NotificationKind.SOLUTION, note=solution, at=at
         )
 
 
 def _escalate(ticket, by, *, problem_description, vendor_contact_summary, vendor_person, vendor_reference):
-    apply_transition(ticket, "escalate", by=by, problem_description=problem_description)
-    save_audited(
-        VendorContact(
-            ticket=ticket,
-            vendor=vendor_services.sic(),
-            kind=VendorContact.Kind.ESCALATION,
-            vendor_person=vendor_person,
-            summary=vendor_contact_summary,
-            vendor_reference=vendor_reference,
-            created_by=by,
-        ),
+    TICKETS.apply(ticket, "escalate", by=by, problem_description=problem_description)
+    vendor_services.vendor_contact_record(
+        ticket=ticket,
         by=by,
         reason="escalate",
+        kind=VendorContact.Kind.ESCALATION,
+        summary=vendor_contact_summary,
+        vendor_person=vendor_person,
+        vendor_reference=vendor_reference,
     )
-    save_audited(
-        CustomerNotification(
-            ticket=ticket,
-            kind=NotificationKind.CALLBACK_PROMISED,
-            channel=Channel.PHONE,
-            created_by=by,
-            created_at=ticket.state_entered_at,
-        ),
-        by=by,
-        reason="escalate",
+    _record_notification(
+        ticket, by, "escalate", kind=NotificationKind.CALLBACK_PROMISED, at=ticket.state_entered_at
     )
 
 
@@ -265,21 +225,20 @@ def _register_program_request(
     ticket, by, *, program_request, kind, vendor_reference, follow_up_date, planned_release, planned_date
 ):
     if program_request is None:
-        program_request = ProgramRequest(
-            vendor=vendor_services.sic(),
+        program_request = vendor_services.program_request_create(
+            by=by,
+            reason="register_program_request",
             kind=kind,
             vendor_reference=vendor_reference,
             title=ticket.summary,
             planned_release=planned_release,
             planned_date=planned_date,
-            created_by=by,
         )
-        save_audited(program_request, by=by, reason="register_program_request")
     else:
         program_request = ProgramRequest.objects.select_for_update(no_key=True).get(pk=program_request.pk)
         if program_request.state != ProgramRequest.State.OPEN:
             raise Conflict(_("SIC hat über diesen Programmwunsch bereits entschieden."))
-    apply_transition(
+    TICKETS.apply(
         ticket,
         "register_program_request",
         by=by,
@@ -289,53 +248,173 @@ def _register_program_request(
 
 
 def _follow_up(ticket, by, *, note, next_follow_up_date):
-    apply_transition(ticket, "follow_up", by=by, next_follow_up_date=next_follow_up_date)
-    save_audited(
-        VendorContact(
-            ticket=ticket,
-            vendor=vendor_services.sic(),
-            kind=VendorContact.Kind.INQUIRY,
-            summary=note,
-            created_by=by,
-        ),
-        by=by,
-        reason="follow_up",
+    TICKETS.apply(ticket, "follow_up", by=by, next_follow_up_date=next_follow_up_date)
+    vendor_services.vendor_contact_record(
+        ticket=ticket, by=by, reason="follow_up", kind=VendorContact.Kind.INQUIRY, summary=note
     )
 
 
-def _decide_program_request(name):
+def _decided_for_the_ticket(name):
+    """realize/reject on one ticket is SIC's decision on its program request: for all its tickets."""
+
     def effect(ticket, by, **fields):
         program_request = ProgramRequest.objects.get(pk=ticket.program_request_id)
-        vendor_services.decide(program_request, name, by=by, **fields)
+        decide_program_request(program_request, name, by=by, **fields)
 
     return effect
 
 
-def _close(ticket, by):
-    apply_transition(ticket, "close", by=by)
-
-
 def _flag_risk(ticket, by, *, risk_description):
-    apply_transition(ticket, "flag_risk", by=by, risk_description=risk_description)
+    TICKETS.apply(ticket, "flag_risk", by=by, risk_description=risk_description)
     _request_risk_review(ticket, by)
 
 
-def _reopen(ticket, by, *, reason):
-    apply_transition(ticket, "reopen", by=by, reason=reason)
+TICKETS = register(
+    Machine(
+        Ticket,
+        forms=TRANSITION_FORMS,
+        effects={
+            "triage": _triage,
+            "fix_immediately": _fix_immediately,
+            "escalate": _escalate,
+            "register_program_request": _register_program_request,
+            "follow_up": _follow_up,
+            "reject": _decided_for_the_ticket("reject"),
+            "realize": _decided_for_the_ticket("realize"),
+            "flag_risk": _flag_risk,
+        },
+        denied=gettext_lazy("Ihre Rolle darf diesen Schritt nicht ausführen."),
+        stale=STALE,
+        moved_on=gettext_lazy("Der Vorgang ist inzwischen im Status „%(state)s“. %(stale)s"),
+        lock=lock_ticket,
+        form_kwargs=lambda ticket, by: {"ticket": ticket},
+        entered_at="state_entered_at",
+    )
+)
+# The records a ticket's transition writes (notes, notifications, contacts, reviews) carry the
+# transition's name as their reason too: its label reads the same on every one of them.
+reasons.register(TICKETS.reason_labels())
 
 
-EFFECTS = {
-    "triage": _triage,
-    "fix_immediately": _fix_immediately,
-    "escalate": _escalate,
-    "register_program_request": _register_program_request,
-    "follow_up": _follow_up,
-    "reject": _decide_program_request("reject"),
-    "realize": _decide_program_request("realize"),
-    "close": _close,
-    "flag_risk": _flag_risk,
-    "reopen": _reopen,
-}
+# ---- SIC's decision on a program request (R5) ----------------------------------------------------
+
+
+def decide_program_request(program_request: ProgramRequest, name: str, *, by, **fields) -> list[Ticket]:
+    """Realize or reject; the caller holds the request's lock. Every linked ticket still waiting in
+    program_request moves with it, each with its own history row; realized, its known solutions say
+    "behoben in Version X". Returns the tickets moved: their customers must now be informed."""
+    PROGRAM_REQUESTS.apply(program_request, name, by=by, **fields)
+    moved = list(
+        program_request.tickets.select_for_update(of=("self",))
+        .filter(state=State.PROGRAM_REQUEST)
+        .select_related("customer", "contact")
+        .order_by("pk")
+    )
+    for ticket in moved:
+        TICKETS.apply(ticket, name, by=by)
+    if name == "realize":
+        solution_services.mark_fixed_by_program_request(program_request, by=by)
+    return moved
+
+
+def program_request_transition(*, program_request_id, name, by, data) -> tuple[ProgramRequest, list[Ticket]]:
+    """Run realize/reject on a program request; returns it and the tickets whose customers to inform."""
+    return PROGRAM_REQUESTS.perform(program_request_id, name, by=by, data=data)
+
+
+def _decided_for_all(name):
+    def effect(program_request, by, **fields):
+        return decide_program_request(program_request, name, by=by, **fields)
+
+    return effect
+
+
+PROGRAM_REQUESTS = register(
+    Machine(
+        ProgramRequest,
+        forms={"realize": RealizeForm, "reject": RejectForm},
+        effects={"realize": _decided_for_all("realize"), "reject": _decided_for_all("reject")},
+        denied=gettext_lazy("Ihre Rolle darf Programmwünsche nur lesen."),
+        stale=STALE,
+        not_possible=gettext_lazy("SIC hat über diesen Programmwunsch bereits entschieden (%(state)s)."),
+        lock=lambda pk, name: ProgramRequest.objects.select_for_update(no_key=True).get(pk=pk),
+        actor="by",
+    )
+)
+
+
+# ---- records on a ticket -------------------------------------------------------------------------
+
+
+def _record_notification(ticket, by, reason, *, kind, channel=Channel.PHONE, note="", at=None):
+    notification = CustomerNotification(
+        ticket=ticket, kind=kind, channel=channel, note=note, created_by=by, created_at=at or timezone.now()
+    )
+    save_audited(notification, by=by, reason=reason)
+    return notification
+
+
+def ticket_add_call_note(*, ticket_id, by, data) -> CallNote:
+    roles.require(roles.can_work, by, READ_ONLY)
+    fields = validated(CallNoteForm(data))
+    with transaction.atomic():
+        note = CallNote(ticket=Ticket.objects.get(pk=ticket_id), created_by=by, **fields)
+        save_audited(note, by=by, reason="call_note")
+    return note
+
+
+def ticket_add_notification(*, ticket_id, by, data) -> CustomerNotification:
+    roles.require(roles.can_work, by, READ_ONLY)
+    fields = validated(NotificationForm(data))
+    with transaction.atomic():
+        return _record_notification(Ticket.objects.get(pk=ticket_id), by, "customer_notification", **fields)
+
+
+def can_become_known_solution(ticket: Ticket) -> bool:
+    return ticket.state in SOLVED_STATES and bool(ticket.solution) and ticket.known_solution_id is None
+
+
+def known_solution_draft_values(ticket: Ticket) -> dict:
+    """A known solution's fields taken from a solved ticket."""
+    kind = {
+        ResolutionKind.USER_ERROR: KnownSolution.Kind.USER_ERROR,
+        ResolutionKind.CONFIGURATION_ERROR: KnownSolution.Kind.CONFIGURATION,
+        ResolutionKind.QUESTION_ANSWERED: KnownSolution.Kind.ANSWER,
+    }.get(ticket.resolution_kind, KnownSolution.Kind.WORKAROUND)
+    return {
+        "title": ticket.summary,
+        "symptoms": ticket.description,
+        "cause": "",
+        "solution": ticket.solution,
+        "kind": kind,
+        "category": ticket.category,
+        "program_request": ticket.program_request_id,
+    }
+
+
+def solution_draft_from_ticket(*, ticket_id, by) -> KnownSolution:
+    """ "Als bekannte Lösung speichern": a draft from the ticket's description and solution,
+    to be edited and published. Once per ticket: the ticket's row lock keeps a double click to one."""
+    roles.require(roles.can_work, by, solution_services.READ_ONLY)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if not can_become_known_solution(ticket):
+            raise Conflict(_("Nur ein gelöster Vorgang mit eigener Lösung wird zur bekannten Lösung."))
+        made = KnownSolution.objects.filter(source_ticket=ticket).order_by("pk").first()
+        if made is not None:
+            raise Conflict(
+                _("Aus diesem Vorgang wurde bereits die bekannte Lösung %(solution)s gemacht.")
+                % {"solution": made}
+            )
+        return solution_services.solution_create(
+            by=by,
+            data=known_solution_draft_values(ticket),
+            state=KnownSolution.State.DRAFT,
+            source_ticket=ticket,
+        )
+
+
+# ---- risk-relevant events: management's review (R3, R12) and the report to the authority --------
 
 
 def _request_risk_review(ticket, by):
@@ -368,59 +447,55 @@ def notify_management_of_risk(review_id) -> None:
         log.exception("Risk review %s: e-mail to management failed", review_id)
 
 
-def ticket_add_call_note(*, ticket_id, by, data) -> CallNote:
-    require_work_role(by)
-    fields = validated(CallNoteForm(data))
-    with transaction.atomic():
-        note = CallNote(ticket=Ticket.objects.get(pk=ticket_id), created_by=by, **fields)
-        save_audited(note, by=by, reason="call_note")
-    return note
+def lock_pending_review(ticket_id, name) -> RiskReview:
+    """The ticket's oldest review waiting for a signature: a ticket's reviews are signed in turn."""
+    review = (
+        RiskReview.objects.select_for_update()
+        .filter(ticket_id=ticket_id, state=RiskReview.State.PENDING)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if review is None:
+        raise Conflict(_("Für diesen Vorgang wartet keine Bewertung auf eine Unterschrift."))
+    return review
 
 
-def ticket_add_notification(*, ticket_id, by, data) -> CustomerNotification:
-    require_work_role(by)
-    fields = validated(NotificationForm(data))
-    with transaction.atomic():
-        notification = CustomerNotification(ticket=Ticket.objects.get(pk=ticket_id), created_by=by, **fields)
-        save_audited(notification, by=by, reason="customer_notification")
-    return notification
+def _sign(review, by, *, password, **signature):
+    # The form checked the re-entered password (R12); the signature records name, time and meaning.
+    RISK_REVIEWS.apply(review, "sign", by=by, **signature)
+
+
+RISK_REVIEWS = register(
+    Machine(
+        RiskReview,
+        forms={"sign": RiskReviewSignForm},
+        effects={"sign": _sign},
+        denied=gettext_lazy("Nur die Geschäftsleitung unterschreibt Risikobewertungen."),
+        stale=STALE,
+        # pk: the ticket, whose oldest pending review is signed.
+        lock=lock_pending_review,
+        form_kwargs=lambda review, by: {"user": by, "review": review},
+        actor="reviewer",
+    )
+)
 
 
 def risk_review_sign(*, ticket_id, by, data) -> RiskReview:
     """R12: management signs the oldest pending review, re-entering the password."""
-    if not roles.can_sign(by):
-        raise PermissionDenied(_("Nur die Geschäftsleitung unterschreibt Risikobewertungen."))
-    with transaction.atomic():
-        review = (
-            RiskReview.objects.select_for_update()
-            .filter(ticket_id=ticket_id, state=RiskReview.State.PENDING)
-            .order_by("created_at", "pk")
-            .first()
-        )
-        if review is None:
-            raise Conflict(_("Für diesen Vorgang wartet keine Bewertung auf eine Unterschrift."))
-        form = RiskReviewSignForm(data, user=by)
-        if not form.is_valid():
-            if "password" in form.errors:
-                log.warning("Risk review %s: signature refused for %s, wrong password", review.pk, by)
-            raise InvalidData(form)
-        review.sign(
-            reviewer=by,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
-            report_category=form.cleaned_data["report_category"],
-        )
-        try:
-            save_audited(review, by=by, reason="sign")
-        except ConcurrentTransition as error:
-            raise Conflict(STALE) from error
-    return review
+    roles.require(roles.can_sign, by, RISK_REVIEWS.denied)
+    try:
+        return RISK_REVIEWS.run(ticket_id, "sign", by=by, data=data)
+    except InvalidData as invalid:
+        if "password" in invalid.form.errors:
+            log.warning(
+                "Risk review %s: signature refused for %s, wrong password", invalid.form.review.pk, by
+            )
+        raise
 
 
 def authority_report_record(*, review_id, by, data) -> AuthorityReport:
     """Record "Meldung erfolgt am" (management only): the event was reported; stops the countdown."""
-    if not roles.can_sign(by):
-        raise PermissionDenied(_("Nur die Geschäftsleitung erfasst Meldungen an die Behörde."))
+    roles.require(roles.can_sign, by, _("Nur die Geschäftsleitung erfasst Meldungen an die Behörde."))
     with transaction.atomic():
         review = RiskReview.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=review_id)
         if review.decision != RiskReview.Decision.REPORT_TO_AUTHORITY:
@@ -431,6 +506,9 @@ def authority_report_record(*, review_id, by, data) -> AuthorityReport:
         report = AuthorityReport(review=review, created_by=by, **fields)
         save_audited(report, by=by, reason="authority_report")
     return report
+
+
+# ---- e-mail to the customer --------------------------------------------------------------------
 
 
 class EmailNotSent(Exception):
@@ -457,18 +535,18 @@ def ticket_email_customer(*, ticket_id, by, data) -> CustomerNotification:
     The mail is sent before the transaction commits: if the server refuses it, nothing is recorded,
     so no notification claims a mail the customer never got (R2 would accept it for closing).
     """
-    require_work_role(by)
+    roles.require(roles.can_work, by, READ_ONLY)
     fields = validated(CustomerEmailForm(data))
     note = _("E-Mail an %(to)s\nBetreff: %(subject)s\n\n%(body)s") % fields
     with transaction.atomic():
-        notification = CustomerNotification(
-            ticket=Ticket.objects.get(pk=ticket_id),
+        notification = _record_notification(
+            Ticket.objects.get(pk=ticket_id),
+            by,
+            "customer_email",
             kind=fields["kind"],
             channel=Channel.EMAIL,
             note=note,
-            created_by=by,
         )
-        save_audited(notification, by=by, reason="customer_email")
         try:
             EmailMessage(subject=fields["subject"], body=fields["body"], to=[fields["to"]]).send()
         except OSError as error:

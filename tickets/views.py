@@ -1,21 +1,25 @@
-"""The ticket list and the ticket page (DESIGN §8); every write goes through tickets.services."""
+"""The ticket list and the ticket page with every write it offers (DESIGN §8); every write goes through
+tickets.services, and a refused one shows the page again with the input kept (R14)."""
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from solutions import selectors as solution_selectors
-from solutions import suggestions
-from supportdesk.errors import Conflict, InvalidData
-from tickets import reporting, selectors, services
-from tickets.forms import TRANSITION_FORMS, CallNoteForm, NotificationForm, TicketEditForm
-from tickets.models import NotificationKind, State, Ticket
+from audit import services as audit_services
+from audit.exports import pdf_response
+from audit.models import AuditExport
+from audit.views import attachment_name
+from supportdesk.forms import version_seen
+from supportdesk.pages import submit
+from tickets import audit_report, selectors, services, suggestions
+from tickets.forms import AuthorityReportForm, CallNoteForm, NotificationForm, TicketEditForm
+from tickets.models import NotificationKind, RiskReview, State, Ticket
+from workflow.views import page_form, panels, run_transition
 
 # ---- the list -------------------------------------------------------------------------------
 
@@ -32,8 +36,8 @@ def sort_columns(current):
     return {column["key"]: column for column in columns}
 
 
-@role_required(roles.can_read)
 @require_http_methods(["GET", "HEAD"])
+@role_required(roles.can_read)
 def ticket_list(request):
     filterset = selectors.ticket_list(request.GET)
     valid = filterset.is_valid()
@@ -50,160 +54,168 @@ def ticket_list(request):
 
 # ---- the ticket page ------------------------------------------------------------------------
 
-
-def for_page(form, prefix):
-    """Unique ids for the several forms of one page (the names stay what the services read)."""
-    form.auto_id = f"id_{prefix}_%s"
-    for field in form.fields.values():
-        if isinstance(field, forms.DateField):
-            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    return form
-
-
-def guard_refusal(ticket, name):
-    """The reason a guard (R2, R3) would refuse this step now, shown before the user submits."""
-    try:
-        services.check_guards(ticket, name)
-    except Conflict as conflict:
-        return conflict.message
-    return None
-
-
-def transition_panels(ticket, user, failed=None, prefill=None):
-    """`prefill`: initial data by step name, e.g. an adopted known solution; that panel opens."""
-    panels = []
-    for name in services.available_transitions(ticket, user):
-        failed_here = failed is not None and failed[0] == name
-        initial = (prefill or {}).get(name)
-        form = failed[1] if failed_here else TRANSITION_FORMS[name](ticket=ticket, initial=initial)
-        panels.append(
-            {
-                "name": name,
-                "label": services.transition_label(name),
-                "form": for_page(form, name),
-                "refusal": guard_refusal(ticket, name),
-                "open": failed_here or initial is not None,
-            }
-        )
-    return panels
+RECORD_FORMS = (CallNoteForm, NotificationForm, TicketEditForm)
 
 
 def edit_form(ticket, data=None):
     form = data or TicketEditForm(ticket=ticket, initial=TicketEditForm.current_values(ticket))
     form.fields["contact"].queryset = ticket.customer.contacts.filter(active=True)
-    return for_page(form, "edit")
+    return page_form(form, "edit")
 
 
-def ticket_page(request, pk, *, status=200, conflict=None, failed=None, open_form=None, failed_report=None):
-    """The ticket page; after a refused write, with the failing form open or the conflict message."""
+def authority_reports(ticket, user, invalid=None) -> list[dict]:
+    """The ticket's reportable events; for management the form "Meldung erfolgt am" of each open one."""
+    rows = selectors.ticket_reports(ticket)
+    if roles.can_sign(user):
+        for row in rows:
+            if row["report"] is None:
+                refused = isinstance(invalid, AuthorityReportForm) and invalid.review.pk == row["review"].pk
+                form = invalid if refused else AuthorityReportForm()
+                form.auto_id = f"id_report_{row['review'].pk}_%s"
+                form.fields["reported_on"].widget.input_type = "date"
+                row["form"] = form
+    return rows
+
+
+def ticket_page(request, pk, *, status=200, conflict=None, invalid=None):
+    """The ticket page; after a refused write, with the refused form open or the conflict message."""
     ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
-    context = {"ticket": ticket, "timeline": selectors.ticket_timeline(ticket), "conflict": conflict}
-    context["authority_reports"] = reporting.ticket_reports(ticket, request.user, failed=failed_report)
-    context["email_kinds"] = NotificationKind.choices
-    if roles.can_work(request.user):
+    user = request.user
+    context = {
+        "ticket": ticket,
+        "timeline": selectors.ticket_timeline(ticket),
+        "conflict": conflict,
+        "authority_reports": authority_reports(ticket, user, invalid),
+        "email_kinds": NotificationKind.choices,
+    }
+    if roles.can_work(user):
+        record = invalid if isinstance(invalid, RECORD_FORMS) else None
         context |= {
-            "transitions": transition_panels(
+            "transitions": panels(
+                services.TICKETS,
                 ticket,
-                request.user,
-                failed,
-                {"fix_immediately": suggestions.fix_immediately_initial(request.GET)},
+                user,
+                url="ticket-transition",
+                invalid=invalid,
+                prefill={"fix_immediately": suggestions.fix_immediately_initial(request.GET)},
             ),
             "suggestions": suggestions.for_ticket(ticket) if ticket.state == State.TRIAGE else None,
-            "note_form": for_page(
-                open_form if isinstance(open_form, CallNoteForm) else CallNoteForm(), "note"
+            "note_form": page_form(record if isinstance(record, CallNoteForm) else CallNoteForm(), "note"),
+            "notification_form": page_form(
+                record if isinstance(record, NotificationForm) else NotificationForm(), "notification"
             ),
-            "notification_form": for_page(
-                open_form if isinstance(open_form, NotificationForm) else NotificationForm(), "notification"
-            ),
-            "edit_form": edit_form(ticket, open_form if isinstance(open_form, TicketEditForm) else None),
-            "known_solution_offer": solution_selectors.ticket_offer(ticket),
-            "open_form": type(open_form).__name__ if open_form else None,
+            "edit_form": edit_form(ticket, record if isinstance(record, TicketEditForm) else None),
+            "known_solution_offer": selectors.known_solution_offer(ticket),
+            "open_form": type(record).__name__ if record else None,
         }
     return render(request, "tickets/ticket_detail.html", context, status=status)
 
 
-@role_required(roles.can_read)
+def on_ticket_page(request, pk, write, done):
+    """A write from a form of the ticket page, back to the ticket (or the page again, refused)."""
+    get_object_or_404(Ticket, pk=pk)
+    return submit(
+        request,
+        write,
+        page=lambda **refused: ticket_page(request, pk, **refused),
+        done=done,
+        to=reverse("ticket-detail", args=[pk]),
+    )
+
+
 @require_http_methods(["GET", "HEAD"])
+@role_required(roles.can_read)
 def ticket_detail(request, pk):
     return ticket_page(request, pk)
 
 
-def version_seen(request):
-    """The version the edit form was rendered from; a missing or garbled one counts as stale (R6)."""
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else 0
-
-
-@role_required(roles.can_work)
 @require_http_methods(["POST"])
+@role_required(roles.can_work)
 def ticket_edit(request, pk):
-    get_object_or_404(Ticket, pk=pk)
     data = {key: value for key, value in request.POST.items() if key in TicketEditForm.base_fields}
-    try:
-        services.ticket_update(
-            ticket_id=pk, by=request.user, data=data, expected_version=version_seen(request)
-        )
-    except InvalidData as invalid:
-        return ticket_page(request, pk, status=400, open_form=invalid.form)
-    except Conflict as conflict:
-        return ticket_page(request, pk, status=409, conflict=conflict.message)
-    messages.success(request, _("Die Angaben wurden gespeichert."))
-    return redirect("ticket-detail", pk=pk)
-
-
-@role_required(roles.can_work)
-@require_http_methods(["POST"])
-def ticket_transition(request, pk, name):
-    get_object_or_404(Ticket, pk=pk)
-    if name not in TRANSITION_FORMS:
-        raise Http404(_("Diesen Schritt gibt es nicht."))
-    try:
-        ticket = services.ticket_transition(
-            ticket_id=pk,
-            name=name,
-            by=request.user,
-            data=request.POST,
-            expected_state=request.POST.get("expected_state") or None,
-        )
-    except InvalidData as invalid:
-        return ticket_page(request, pk, status=400, failed=(name, invalid.form))
-    except Conflict as conflict:
-        return ticket_page(request, pk, status=409, conflict=conflict.message)
-    messages.success(
+    return on_ticket_page(
         request,
-        _("„%(step)s“ ausgeführt. Status: %(state)s.")
-        % {"step": services.transition_label(name), "state": ticket.get_state_display()},
+        pk,
+        lambda: services.ticket_update(
+            ticket_id=pk, by=request.user, data=data, expected_version=version_seen(request)
+        ),
+        _("Die Angaben wurden gespeichert."),
     )
-    if name == "flag_risk" or (name == "triage" and ticket.risk_relevant):
-        messages.warning(
-            request,
-            _(
-                "Risikorelevantes Ereignis: Die Geschäftsleitung wurde informiert "
-                "und muss die Bewertung unterschreiben."
-            ),
-        )
-    return redirect("ticket-detail", pk=pk)
 
 
-@role_required(roles.can_work)
 @require_http_methods(["POST"])
+@role_required(roles.can_work)
+def ticket_transition(request, pk, name):
+    def risk_warning(request, ticket):
+        if name == "flag_risk" or (name == "triage" and ticket.risk_relevant):
+            messages.warning(
+                request,
+                _(
+                    "Risikorelevantes Ereignis: Die Geschäftsleitung wurde informiert "
+                    "und muss die Bewertung unterschreiben."
+                ),
+            )
+
+    return run_transition(
+        request, services.TICKETS, pk, name, page=ticket_page, detail="ticket-detail", then=risk_warning
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
 def ticket_call_note(request, pk):
-    get_object_or_404(Ticket, pk=pk)
-    try:
-        services.ticket_add_call_note(ticket_id=pk, by=request.user, data=request.POST)
-    except InvalidData as invalid:
-        return ticket_page(request, pk, status=400, open_form=invalid.form)
-    messages.success(request, _("Die Gesprächsnotiz wurde gespeichert."))
-    return redirect("ticket-detail", pk=pk)
+    return on_ticket_page(
+        request,
+        pk,
+        lambda: services.ticket_add_call_note(ticket_id=pk, by=request.user, data=request.POST),
+        _("Die Gesprächsnotiz wurde gespeichert."),
+    )
 
 
-@role_required(roles.can_work)
 @require_http_methods(["POST"])
+@role_required(roles.can_work)
 def ticket_notification(request, pk):
+    return on_ticket_page(
+        request,
+        pk,
+        lambda: services.ticket_add_notification(ticket_id=pk, by=request.user, data=request.POST),
+        _("Die Kundeninformation wurde gespeichert."),
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
+def ticket_known_solution(request, pk):
+    """ "Als bekannte Lösung speichern": a draft, opened for editing."""
     get_object_or_404(Ticket, pk=pk)
-    try:
-        services.ticket_add_notification(ticket_id=pk, by=request.user, data=request.POST)
-    except InvalidData as invalid:
-        return ticket_page(request, pk, status=400, open_form=invalid.form)
-    messages.success(request, _("Die Kundeninformation wurde gespeichert."))
-    return redirect("ticket-detail", pk=pk)
+    return submit(
+        request,
+        lambda: services.solution_draft_from_ticket(ticket_id=pk, by=request.user),
+        page=lambda **refused: ticket_page(request, pk, **refused),
+        done=_("Entwurf angelegt – bitte prüfen und freigeben."),
+        to=lambda solution: reverse("solution-edit", args=[solution.pk]),
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_sign)
+def authority_report(request, review_pk):
+    review = get_object_or_404(RiskReview, pk=review_pk)
+    return on_ticket_page(
+        request,
+        review.ticket_id,
+        lambda: services.authority_report_record(review_id=review.pk, by=request.user, data=request.POST),
+        _("Die Meldung an die Behörde ist erfasst; die Frist ist erledigt."),
+    )
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_read)
+def ticket_audit_report(request, pk):
+    ticket = get_object_or_404(Ticket.objects.select_related("customer", "contact", "program_request"), pk=pk)
+    audit_services.audit_export_record(
+        by=request.user, request=request, format=AuditExport.Format.TICKET_PDF, ticket=ticket
+    )
+    response = pdf_response(audit_report.ticket_report_pdf(ticket, by=request.user))
+    response["Content-Disposition"] = attachment_name(f"audit-bericht-{ticket.number}", "pdf")
+    return response

@@ -4,9 +4,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts import roles
 from audit.models import AuditedModel
 
 SIC_NAME = "SIC"
+
+
+def may_work(program_request, user) -> bool:
+    return roles.can_work(user)
 
 
 class Vendor(AuditedModel):
@@ -99,13 +104,27 @@ class ProgramRequest(ConcurrentTransitionMixin, AuditedModel):
     def priority(self) -> str:
         return "high" if self.kind == self.Kind.COMPLAINT else "normal"
 
-    @transition(field=state, source=State.OPEN, target=State.REALIZED)
+    # SIC's decision, for every linked ticket at once (R5): see tickets.services.PROGRAM_REQUESTS.
+
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.REALIZED,
+        permission=may_work,
+        custom={"label": _("Realisiert")},
+    )
     def realize(self, *, release: str, realized_on, by):
         self.realized_release = release
         self.realized_on = realized_on
         self.decided_by, self.decided_at = by, timezone.now()
 
-    @transition(field=state, source=State.OPEN, target=State.REJECTED)
+    @transition(
+        field=state,
+        source=State.OPEN,
+        target=State.REJECTED,
+        permission=may_work,
+        custom={"label": _("Ablehnung durch SIC")},
+    )
     def reject(self, *, justification: str, by):
         self.justification = justification
         self.decided_by, self.decided_at = by, timezone.now()

@@ -13,10 +13,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts import roles
+from accounts.users import display_name as user_name
 from tests.browser.ui import log_in, nav
 from tests.factories import CustomerFactory, create_ticket, run, ticket_in_state, user_with_role
 from tickets.models import State
-from tickets.selectors import user_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ from audit.history import save_audited
 from tests.conftest import web_client
 from tests.factories import PASSWORD, create_ticket, notify, run, ticket_in_state, transition_data
 from tickets import services
-from tickets.dashboard import waiting_for_customer_information
 from tickets.models import NotificationKind, State, Ticket, customer_informed
+from tickets.selectors import waiting_for_customer_information
 
 DASHBOARD = reverse("dashboard")
 

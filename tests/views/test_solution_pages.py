@@ -55,8 +55,8 @@ def from_ticket(ticket):
     return reverse("ticket-known-solution", args=[ticket.pk])
 
 
-def make(by, status=KnownSolution.Status.ACTIVE, **overrides):
-    return services.solution_create(by=by, data={**PRINTING, **overrides}, status=status)
+def make(by, status=KnownSolution.State.ACTIVE, **overrides):
+    return services.solution_create(by=by, data={**PRINTING, **overrides}, state=status)
 
 
 def fresh(solution):
@@ -109,12 +109,12 @@ def test_support_management_and_admin_may_write(users, role):
     response = client.post(edit(solution), {**PRINTING, "title": "Neu", "version": solution.version})
     assert response.status_code == 302
     assert client.post(step(solution, "retire"), {"reason": "Durch L-2 ersetzt."}).status_code == 302
-    assert fresh(solution).status == KnownSolution.Status.RETIRED
+    assert fresh(solution).state == KnownSolution.State.RETIRED
 
 
 @pytest.mark.req("R8")
 def test_the_qmb_reads_only(support_user, qmb_user):
-    solution = make(support_user, status=KnownSolution.Status.DRAFT)
+    solution = make(support_user, status=KnownSolution.State.DRAFT)
     ticket = ticket_in_state(State.IMMEDIATE_FIX, support_user)
     client = web_client(qmb_user)
     assert f'href="{NEW}"' not in client.get(LIST).content.decode()
@@ -138,7 +138,7 @@ def test_the_qmb_reads_only(support_user, qmb_user):
         assert response.status_code == 403
     assert KnownSolution.objects.count() == 1
     unchanged = fresh(solution)
-    assert unchanged.title == PRINTING["title"] and unchanged.status == KnownSolution.Status.DRAFT
+    assert unchanged.title == PRINTING["title"] and unchanged.state == KnownSolution.State.DRAFT
 
 
 def test_anonymous_users_are_sent_to_the_login(client, support_user):
@@ -159,7 +159,7 @@ def test_anonymous_users_are_sent_to_the_login(client, support_user):
 def test_the_list_shows_the_active_solutions_by_title_with_their_columns(web, support_user):
     printing = make(support_user, fixed_in_version="12.4")
     billing = make(support_user, **BILLING)
-    draft = make(support_user, status=KnownSolution.Status.DRAFT, title="Aaa Entwurf")
+    draft = make(support_user, status=KnownSolution.State.DRAFT, title="Aaa Entwurf")
     solve_calls(printing, support_user, 2)
     response = web.get(LIST)
     assert response.status_code == 200
@@ -176,7 +176,7 @@ def test_the_list_shows_the_active_solutions_by_title_with_their_columns(web, su
 def test_the_list_filters_by_status_kind_and_category(web, support_user):
     printing = make(support_user)
     billing = make(support_user, **BILLING)
-    draft = make(support_user, status=KnownSolution.Status.DRAFT, title="Entwurf zum Etikettendruck")
+    draft = make(support_user, status=KnownSolution.State.DRAFT, title="Entwurf zum Etikettendruck")
     retired = services.solution_transition(
         solution_id=make(support_user, title="Alte Lösung").pk,
         name="retire",
@@ -262,7 +262,7 @@ def test_creating_a_solution_in_the_browser(web, support_user):
     response = web.post(NEW, PRINTING)
     solution = KnownSolution.objects.get()
     assert response.status_code == 302 and response.url == detail(solution)
-    assert solution.status == KnownSolution.Status.ACTIVE and solution.created_by == support_user
+    assert solution.state == KnownSolution.State.ACTIVE and solution.created_by == support_user
     assert (solution.title, solution.solution) == (PRINTING["title"], PRINTING["solution"])
     page = web.get(response.url)
     assert "Die bekannte Lösung wurde angelegt." in page.content.decode()
@@ -364,10 +364,10 @@ def test_unknown_solutions_are_404(web):
 def test_retire_keeps_the_solution_and_its_history_and_it_can_be_reactivated(
     web, support_user, management_user
 ):
-    solution = make(support_user, status=KnownSolution.Status.DRAFT)
+    solution = make(support_user, status=KnownSolution.State.DRAFT)
     assert [p["name"] for p in web.get(detail(solution)).context["panels"]] == ["publish", "retire"]
     response = web.post(step(solution, "publish"), {"expected_status": "draft"})
-    assert response.status_code == 302 and fresh(solution).status == KnownSolution.Status.ACTIVE
+    assert response.status_code == 302 and fresh(solution).state == KnownSolution.State.ACTIVE
 
     client = web_client(management_user)
     response = client.post(
@@ -376,8 +376,7 @@ def test_retire_keeps_the_solution_and_its_history_and_it_can_be_reactivated(
     assert response.status_code == 302
     retired = fresh(solution)
     assert (
-        retired.status == KnownSolution.Status.RETIRED
-        and retired.retired_reason == "Ab Version 12.4 behoben."
+        retired.state == KnownSolution.State.RETIRED and retired.retired_reason == "Ab Version 12.4 behoben."
     )
     page = client.get(detail(solution))
     html = page.content.decode()
@@ -391,7 +390,7 @@ def test_retire_keeps_the_solution_and_its_history_and_it_can_be_reactivated(
 
     assert client.post(step(solution, "reactivate"), {"expected_status": "retired"}).status_code == 302
     back = fresh(solution)
-    assert back.status == KnownSolution.Status.ACTIVE and back.retired_reason == ""
+    assert back.state == KnownSolution.State.ACTIVE and back.retired_reason == ""
     assert KnownSolution.history.filter(id=solution.pk).count() == 4
 
 
@@ -403,7 +402,7 @@ def test_retiring_without_a_reason_is_a_400_with_the_form_open(web, support_user
     html = response.content.decode()
     assert '<details class="transition" id="step-retire" open>' in html
     assert "Dieses Feld ist zwingend erforderlich." in html
-    assert fresh(solution).status == KnownSolution.Status.ACTIVE
+    assert fresh(solution).state == KnownSolution.State.ACTIVE
 
 
 @pytest.mark.req("R1")
@@ -488,7 +487,7 @@ def test_a_solved_ticket_becomes_a_draft_in_two_clicks(web, support_user):
     response = web.post(from_ticket(ticket))
     draft = KnownSolution.objects.get()
     assert response.status_code == 302 and response.url == edit(draft)
-    assert draft.status == KnownSolution.Status.DRAFT and draft.source_ticket == ticket
+    assert draft.state == KnownSolution.State.DRAFT and draft.source_ticket == ticket
     assert draft.created_by == support_user
     assert (draft.title, draft.symptoms, draft.solution) == (
         ticket.summary,

@@ -15,6 +15,7 @@ from solutions.models import KnownSolution
 from tests.conftest import web_client
 from tests.factories import CustomerFactory, create_ticket, run, ticket_in_state
 from tests.views.test_intake import call, counts
+from tickets import selectors as ticket_selectors
 from tickets.models import Channel, NotificationKind, RiskReview, State, Ticket
 
 SUGGESTIONS = reverse("solution-suggestions")
@@ -25,7 +26,7 @@ PRINTER_STEPS = (
 )
 
 
-def known(by, status=KnownSolution.Status.ACTIVE, **fields):
+def known(by, status=KnownSolution.State.ACTIVE, **fields):
     data = {
         "title": "Kassenrezept wird nicht gedruckt",
         "symptoms": "Beim Drucken eines Rezepts passiert nichts, der Druckauftrag verschwindet.",
@@ -34,7 +35,7 @@ def known(by, status=KnownSolution.Status.ACTIVE, **fields):
         "category": "technical",
         **fields,
     }
-    return solution_services.solution_create(by=by, data=data, status=status)
+    return solution_services.solution_create(by=by, data=data, state=status)
 
 
 def retire(solution, by):
@@ -130,7 +131,7 @@ def test_it_shows_the_usage_count_and_the_release_that_fixed_it(web, support_use
 
 
 def test_retired_and_draft_solutions_are_never_suggested(web, support_user, printing):
-    draft = known(support_user, title="Rezeptdruck Entwurf", status=KnownSolution.Status.DRAFT)
+    draft = known(support_user, title="Rezeptdruck Entwurf", status=KnownSolution.State.DRAFT)
     retired = retire(known(support_user, title="Rezeptdruck alt"), support_user)
     response = fragment(web, "Rezept druckt nicht", "Rezeptdruck Kassenrezept")
     shown = [s.pk for s in response.context["suggestions"]["solutions"]]
@@ -204,7 +205,7 @@ def test_the_fragment_runs_a_fixed_number_of_queries(web, support_user, django_a
     with django_assert_max_num_queries(few):
         response = fragment(web, "Rezept druckt nicht", "Kassenrezept")
     assert len(response.context["suggestions"]["solutions"]) == selectors.SUGGESTED_SOLUTIONS
-    assert len(response.context["suggestions"]["similar"]) == selectors.SIMILAR_TICKETS
+    assert len(response.context["suggestions"]["similar"]) == ticket_selectors.SIMILAR_TICKETS
     assert few <= 7  # session, user, groups; solutions, usage counts, tickets
 
 
@@ -374,7 +375,7 @@ def test_the_ticket_page_in_triage_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = web.get(url)
     assert len(response.context["suggestions"]["solutions"]) == selectors.SUGGESTED_SOLUTIONS
-    assert len(response.context["suggestions"]["similar"]) == selectors.SIMILAR_TICKETS
+    assert len(response.context["suggestions"]["similar"]) == ticket_selectors.SIMILAR_TICKETS
 
 
 @pytest.mark.parametrize("state", [State.INTAKE, State.ESCALATED, State.CLOSED])

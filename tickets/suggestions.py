@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from solutions import selectors
 from solutions.models import KnownSolution
+from solutions.selectors import suggested_solutions
 from supportdesk import search
+from tickets import selectors
 from tickets.models import ResolutionKind, Ticket
 
 SUMMARY_CHARS = 200
@@ -34,7 +35,7 @@ def suggestions_for(summary: str, description: str, *, ticket_id: int | None = N
     return {
         "searched": True,
         "ticket_id": ticket_id,
-        "solutions": selectors.suggested_solutions(text),
+        "solutions": suggested_solutions(text),
         "similar": selectors.similar_solved_tickets(text, exclude=ticket_id),
     }
 
@@ -54,7 +55,7 @@ def fix_immediately_initial(params) -> dict | None:
     data of its "Sofortlösung" form, to be adapted and submitted by the agent; None if neither
     names something usable (a retired solution, a ticket without solution)."""
     if solution_id := _id(params.get("solution")):
-        known = KnownSolution.objects.filter(pk=solution_id, status=KnownSolution.Status.ACTIVE).first()
+        known = KnownSolution.objects.filter(pk=solution_id, state=KnownSolution.State.ACTIVE).first()
         return None if known is None else fix_data(known.solution, known)
     if ticket_id := _id(params.get("from_ticket")):
         source = selectors.solved_tickets().filter(pk=ticket_id).select_related("known_solution").first()
@@ -65,7 +66,7 @@ def fix_immediately_initial(params) -> dict | None:
 def fix_data(solution: str, known: KnownSolution | None) -> dict:
     """The data of `fix_immediately` for an adopted solution: a known workaround, linked to the
     known solution when it (still) is an active one, so it counts as used."""
-    active = known is not None and known.status == KnownSolution.Status.ACTIVE
+    active = known is not None and known.state == KnownSolution.State.ACTIVE
     return {
         "resolution_kind": ResolutionKind.KNOWN_WORKAROUND,
         "solution": solution,

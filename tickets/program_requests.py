@@ -1,0 +1,106 @@
+"""Program request pages (DESIGN §8): SIC's change requests with their linked tickets, decided for
+all of them at once (R5). They live with the tickets because a decision moves them; their templates
+keep the names vendor/program_request_*.html."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles
+from accounts.decorators import role_required
+from supportdesk.pages import submit
+from tickets import selectors, services
+from vendor.models import ProgramRequest
+
+PAGE_SIZE = 25
+# Session key: {program request id: ids of the tickets its decision moved}, so the
+# "inform the customers now" list survives reloads after the redirect.
+TO_INFORM = "program_request_tickets_to_inform"
+SUCCESS = {
+    "realize": gettext_lazy("Der Programmwunsch ist als realisiert erfasst."),
+    "reject": gettext_lazy("Die Ablehnung durch SIC ist erfasst."),
+}
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_read)
+def program_request_list(request):
+    filters, requests = selectors.program_request_list(request.GET)
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    return render(request, "vendor/program_request_list.html", context)
+
+
+def decision_forms(program_request, user, *, invalid=None):
+    """The realize and reject forms, or none when the request is decided; `invalid`: a refused one."""
+    machine = services.PROGRAM_REQUESTS
+    if program_request.state != ProgramRequest.State.OPEN:
+        return {}
+    result = {}
+    for name, form_class in machine.forms.items():
+        form = invalid if type(invalid) is form_class else machine.form(name, program_request, user)
+        form.auto_id = f"{name}-%s"
+        result[name] = form
+    realized_on = result["realize"].fields["realized_on"]
+    realized_on.widget.input_type, realized_on.widget.format = "date", "%Y-%m-%d"
+    realized_on.help_text = gettext_lazy("Leer lassen für heute.")
+    return result
+
+
+def detail_page(request, pk, *, status=200, invalid=None, conflict=None):
+    program_request = get_object_or_404(selectors.program_request_for_page(), pk=pk)
+    if conflict:
+        messages.error(request, conflict)
+    tickets = selectors.linked_tickets(program_request)
+    moved = set(request.session.get(TO_INFORM, {}).get(str(pk), []))
+    context = {
+        "program_request": program_request,
+        "tickets": tickets,
+        "to_inform": [ticket for ticket in tickets if ticket.pk in moved],
+    }
+    if roles.can_work(request.user):
+        context["decision_forms"] = decision_forms(program_request, request.user, invalid=invalid)
+    return render(request, "vendor/program_request_detail.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_read)
+def program_request_detail(request, pk):
+    return detail_page(request, pk)
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
+def program_request_decide(request, pk, name):
+    get_object_or_404(ProgramRequest, pk=pk)
+    if name not in services.PROGRAM_REQUESTS.forms:
+        raise Http404
+
+    def decide():
+        _decided, moved = services.program_request_transition(
+            program_request_id=pk, name=name, by=request.user, data=request.POST.dict()
+        )
+        request.session[TO_INFORM] = {**request.session.get(TO_INFORM, {}), str(pk): [t.pk for t in moved]}
+        return moved
+
+    def done(moved):
+        moved_text = ngettext(
+            "%(count)d verknüpfter Vorgang wurde weitergeschaltet.",
+            "%(count)d verknüpfte Vorgänge wurden weitergeschaltet.",
+            len(moved),
+        ) % {"count": len(moved)}
+        return f"{SUCCESS[name]} {moved_text}"
+
+    return submit(
+        request,
+        decide,
+        page=lambda **refused: detail_page(request, pk, **refused),
+        done=done,
+        to=reverse("program-request-detail", args=[pk]),
+    )

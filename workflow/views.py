@@ -1,0 +1,78 @@
+"""The transition panels of every state machine's page, and the one view that runs a transition.
+
+A page shows one panel per transition its user may run now (`panels`), each with its form; the POST
+goes to `run_transition`, which either redirects back with a success message or shows the page again:
+with the refused form open and everything typed (400) or with the conflict's message (409, R14).
+"""
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from supportdesk.pages import submit
+from workflow.machines import Machine
+
+DONE = _("„%(step)s“ ausgeführt. Status: %(state)s.")
+
+
+def page_form(form, prefix: str):
+    """Unique ids for the several forms of one page (the names stay what the services read), and a
+    date picker for dates."""
+    form.auto_id = f"id_{prefix}_%s"
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return form
+
+
+def panels(machine: Machine, instance, user, *, url: str, invalid=None, prefill=None) -> list[dict]:
+    """A panel per transition `user` may run now. `invalid`: the form of a refused submission, shown
+    again in its panel with the input and the errors; `prefill`: initial data by name (that panel
+    opens). `url`: the name of the URL that runs a transition (pk, name)."""
+    shown = []
+    for name in machine.available(instance, user):
+        failed_here = invalid is not None and type(invalid) is machine.forms[name]
+        initial = (prefill or {}).get(name)
+        form = invalid if failed_here else machine.form(name, instance, user, initial=initial)
+        shown.append(
+            {
+                "name": name,
+                "label": machine.label(name),
+                "form": page_form(form, name),
+                "action": reverse(url, args=[instance.pk, name]),
+                "refusal": machine.refusal(instance, name),
+                "danger": machine.transition(name).custom.get("danger", False),
+                "open": failed_here or initial is not None,
+            }
+        )
+    return shown
+
+
+def run_transition(
+    request, machine: Machine, pk, name, *, page, detail: str, expected="expected_state", then=None
+):
+    """POST of a panel: run the transition, then redirect to the `detail` page with a success message
+    (and whatever `then(request, saved)` adds); refused, `page(request, pk, status=…, invalid=… or
+    conflict=…)` renders the object's page again."""
+    get_object_or_404(machine.model, pk=pk)
+    if name not in machine.forms:
+        raise Http404(_("Diesen Schritt gibt es nicht."))
+
+    def write():
+        seen = request.POST.get(expected) or None
+        return machine.run(pk, name, by=request.user, data=request.POST, expected_state=seen)
+
+    def done(saved):
+        if then is not None:
+            then(request, saved)
+        return DONE % {"step": machine.label(name), "state": machine.state_label(saved)}
+
+    return submit(
+        request,
+        write,
+        page=lambda **refused: page(request, pk, **refused),
+        done=done,
+        to=reverse(detail, args=[pk]),
+    )
