@@ -27,6 +27,8 @@ test: $(VENV)/.installed
 validation-report: $(VENV)/.installed
 	$(PY) tools/validation_report.py $(PYTEST_ARGS)
 
+# ruff, and the layers of pyproject.toml's [tool.importlinter] (no app imports an app above it).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports

@@ -1,6 +1,5 @@
 """CAPA pages: the list, raising a proposal (also from a ticket), the proposal with its history."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,7 +9,7 @@ from accounts import roles
 from accounts.decorators import role_required
 from capa import selectors, services
 from capa.forms import CapaCreateForm
-from supportdesk.pages import submit
+from supportdesk.pages import list_page, submit
 from workflow.views import panels, run_transition
 
 PAGE_SIZE = 25
@@ -20,10 +19,7 @@ PAGE_SIZE = 25
 @role_required(roles.can_read)
 def capa_list(request):
     filters, proposals = selectors.capa_list(request.GET)
-    page = Paginator(proposals, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    context = {"filters": filters, **list_page(request, proposals, PAGE_SIZE)}
     return render(request, "capa/capa_list.html", context, status=200 if filters.is_valid() else 400)
 
 

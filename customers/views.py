@@ -1,7 +1,6 @@
 """Customer pages (DESIGN §8): the list with search, and one customer with contacts and tickets."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -12,6 +11,7 @@ from customers import selectors, services
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Customer
 from supportdesk.errors import InvalidData
+from supportdesk.pages import list_page
 
 PAGE_SIZE = 25
 CUSTOMER_IDS = "customer-%s"
@@ -22,14 +22,8 @@ CONTACT_IDS = "contact-%s"
 @role_required(roles.can_read)
 def customer_list(request):
     filters, customers = selectors.customer_list(request.GET)
-    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "customers/customer_list.html",
-        {"filters": filters, "page": page, "query": query.urlencode()},
-    )
+    context = {"filters": filters, **list_page(request, customers, PAGE_SIZE)}
+    return render(request, "customers/customer_list.html", context)
 
 
 def _detail(request, customer_id, *, customer_form=None, contact_form=None, status=200):

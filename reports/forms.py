@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from reports.figures import MAX_DAYS, Period, default_period
+from reports.periods import MAX_DAYS, Period, default_period
 from supportdesk.forms import DateField
 
 DATE_ERRORS = {"invalid": _("Bitte ein Datum im Format JJJJ-MM-TT angeben, z. B. 2026-03-31.")}

@@ -10,7 +10,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports import figures, svg
+from reports import figures, periods, svg
 from solutions.models import KnownSolution
 from tickets.models import Category, RiskReview, State
 from vendor.models import ProgramRequest
@@ -574,7 +574,7 @@ def summary(period, cohort, closes, overdue_count, events, answers, decisions, i
 
 @dataclass
 class Report:
-    period: figures.Period
+    period: periods.Period
     process: list[Table] = field(default_factory=list)  # tickets, for the management review
     supplier: list[Table] = field(default_factory=list)  # the supplier report on SIC
     summary: Table | None = None
@@ -602,7 +602,7 @@ SLUGS = (
 )
 
 
-def build(period: figures.Period, now: datetime.datetime, *, complete: bool = False) -> Report:
+def build(period: periods.Period, now: datetime.datetime, *, complete: bool = False) -> Report:
     """Every table of the report in a fixed number of queries; `complete`: every overdue follow-up and
     every known solution used (the CSV downloads)."""
     today = timezone.localdate(now)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from reports import figures, tables
+from reports import periods, tables
 from reports.forms import PeriodForm
 from supportdesk.spreadsheets import csv_response
 
@@ -17,7 +17,7 @@ from supportdesk.spreadsheets import csv_response
 def report(request):
     now = timezone.now()
     form = PeriodForm(request.GET, today=timezone.localdate(now))
-    context = {"form": form, "presets": figures.presets(timezone.localdate(now))}
+    context = {"form": form, "presets": periods.presets(timezone.localdate(now))}
     if not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
     context["report"] = tables.build(form.cleaned_data["period"], now)

@@ -2,7 +2,6 @@
 Every write goes through solutions.services."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from solutions.forms import KnownSolutionForm
 from solutions.models import KnownSolution
 from supportdesk.errors import Conflict, InvalidData
 from supportdesk.forms import version_seen
-from supportdesk.pages import submit
+from supportdesk.pages import list_page, submit
 from workflow.views import panels, run_transition
 
 PAGE_SIZE = 25
@@ -29,16 +28,12 @@ PAGE_SIZE = 25
 def solution_list(request):
     filters = selectors.SolutionFilterForm(request.GET)
     solutions = filters.filter(KnownSolution.objects.all())
-    page = Paginator(solutions, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_usage(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filters": filters,
-        "page": page,
-        "query": query.urlencode(),
+        **list_page(request, solutions, PAGE_SIZE),
         "searching": filters.is_valid() and bool(filters.cleaned_data["q"].strip()),
     }
+    context["page"].object_list = selectors.with_usage(context["page"].object_list)
     return render(request, "solutions/solution_list.html", context, status=200 if filters.is_valid() else 400)
 
 

@@ -3,6 +3,7 @@ the service refuses, the same page again, with the refused form and everything t
 the conflict's message (409). Nothing already saved is lost, and no refusal is a 500."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 
 from supportdesk.errors import Conflict, InvalidData
@@ -20,3 +21,10 @@ def submit(request, write, *, page, done, to):
         return page(status=409, conflict=conflict.message)
     messages.success(request, done(saved) if callable(done) else done)
     return redirect(to(saved) if callable(to) else to)
+
+
+def list_page(request, queryset, size: int) -> dict:
+    """A list's page of ?page= and the query string of its filters, for the page links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"page": Paginator(queryset, size).get_page(request.GET.get("page")), "query": query.urlencode()}

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from reports import figures, svg, tables
+from reports import figures, periods, svg, tables
 from solutions import services as solution_services
 from tests.conftest import web_client
 from tests.factories import PASSWORD, create_ticket, notify, run, ticket_in_state, user_with_role
@@ -31,7 +31,7 @@ from vendor.models import ProgramRequest
 pytestmark = pytest.mark.django_db
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-Q1 = figures.Period(datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+Q1 = periods.Period(datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
 Q1_QUERY = "?from=2026-01-01&to=2026-03-31"
 NOW = datetime.datetime(2026, 4, 15, 12, 0, tzinfo=BERLIN)
 URL = reverse("reports")
@@ -317,7 +317,7 @@ def test_it_counts_the_follow_ups_sic_let_pass(q1):
 
 
 def test_an_empty_period_has_no_figures_and_no_division_by_zero(q1):
-    empty = figures.Period(datetime.date(2024, 1, 1), datetime.date(2024, 1, 31))
+    empty = periods.Period(datetime.date(2024, 1, 1), datetime.date(2024, 1, 31))
     report = tables.build(empty, NOW)
     assert figures.opened_tickets(empty).first_call_rate is None
     assert figures.closes(empty).overall == figures.Spread(0, None, None)
@@ -342,13 +342,13 @@ def test_median_and_90th_percentile_by_nearest_rank(values, median, p90):
 
 def test_the_default_period_is_the_last_90_days_and_quarters_are_calendar_quarters():
     today = datetime.date(2026, 5, 20)
-    assert figures.default_period(today) == figures.Period(datetime.date(2026, 2, 20), today)
-    assert figures.quarter_of(today) == figures.Period(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
-    q4 = figures.quarter_of(datetime.date(2025, 11, 3))
-    assert q4 == figures.Period(datetime.date(2025, 10, 1), datetime.date(2025, 12, 31))
+    assert periods.default_period(today) == periods.Period(datetime.date(2026, 2, 20), today)
+    assert periods.quarter_of(today) == periods.Period(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    q4 = periods.quarter_of(datetime.date(2025, 11, 3))
+    assert q4 == periods.Period(datetime.date(2025, 10, 1), datetime.date(2025, 12, 31))
     # Midnight in Berlin, in winter and in summer time.
     assert Q1.start == t("2026-01-01 00:00")
-    assert figures.Period(datetime.date(2026, 7, 1), datetime.date(2026, 7, 31)).end == t("2026-08-01 00:00")
+    assert periods.Period(datetime.date(2026, 7, 1), datetime.date(2026, 7, 31)).end == t("2026-08-01 00:00")
 
 
 # ---- the page -------------------------------------------------------------------------------------
@@ -501,7 +501,7 @@ def test_the_report_runs_a_fixed_number_of_queries(django_assert_num_queries, ma
 
 # ---- known solutions: which solve the most calls ---------------------------------------------------------
 
-JUNE = figures.Period(datetime.date(2025, 6, 1), datetime.date(2025, 6, 30))
+JUNE = periods.Period(datetime.date(2025, 6, 1), datetime.date(2025, 6, 30))
 JUNE_QUERY = "?from=2025-06-01&to=2025-06-30"
 
 
@@ -603,12 +603,12 @@ def test_a_bad_period_is_a_german_400_not_a_500(management_user, query, message)
 def test_one_date_left_out_takes_its_default(management_user):
     with at(NOW):
         response = web_client(management_user).get(URL + "?to=2026-03-31")
-    assert response.context["report"].period == figures.Period(
+    assert response.context["report"].period == periods.Period(
         datetime.date(2026, 1, 1), datetime.date(2026, 3, 31)
     )
     with at(NOW):
         response = web_client(management_user).get(URL)
-    assert response.context["report"].period == figures.Period(datetime.date(2026, 1, 16), NOW.date())
+    assert response.context["report"].period == periods.Period(datetime.date(2026, 1, 16), NOW.date())
 
 
 def test_an_unknown_table_is_404(management_user):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from accounts.decorators import role_required
 from supportdesk.errors import InvalidData
-from tickets import services
+from tickets import emails, services
 from tickets.forms import CustomerEmailForm
 from tickets.models import NOTIFICATION_REQUIRED_TO_CLOSE, NotificationKind, Ticket
 
@@ -18,8 +18,8 @@ def email_page(request, ticket, form, *, status=200, error=None):
     return render(request, "tickets/customer_email.html", context, status=status)
 
 
-@role_required(roles.can_work)
 @require_http_methods(["GET", "POST"])
+@role_required(roles.can_work)
 def ticket_email(request, pk):
     ticket = get_object_or_404(Ticket.objects.select_related("customer", "contact", "program_request"), pk=pk)
     if request.method == "POST":
@@ -37,5 +37,5 @@ def ticket_email(request, pk):
     if kind not in NotificationKind.values:
         messages.warning(request, _("Unbekannter Inhalt; der Entwurf ist für „Sonstiges“."))
         kind = NotificationKind.OTHER
-    draft = services.customer_email_draft(ticket=ticket, kind=kind, by=request.user)
+    draft = emails.customer_email_draft(ticket=ticket, kind=kind, by=request.user)
     return email_page(request, ticket, CustomerEmailForm(initial=draft))

@@ -101,6 +101,13 @@ risk_reviews_signed.refusal = _(
 
 # Waiting on SIC: the states that carry a follow-up date (Wiedervorlage).
 FOLLOW_UP_STATES = (State.ESCALATED, State.PROGRAM_REQUEST)
+# Tickets whose solution is worth keeping: solved at once, by support or by SIC.
+SOLVED_STATES = (State.IMMEDIATE_FIX, State.CLOSED)
+
+
+def can_become_known_solution(ticket) -> bool:
+    """A solved ticket with a solution of its own (not one taken from a known solution)."""
+    return ticket.state in SOLVED_STATES and bool(ticket.solution) and ticket.known_solution_id is None
 
 
 class TicketQuerySet(UndeletableQuerySet):

@@ -3,7 +3,6 @@ all of them at once (R5). They live with the tickets because a decision moves th
 keep the names vendor/program_request_*.html."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from supportdesk.pages import submit
+from supportdesk.pages import list_page, submit
 from tickets import selectors, services
 from vendor.models import ProgramRequest
 
@@ -30,10 +29,7 @@ SUCCESS = {
 @role_required(roles.can_read)
 def program_request_list(request):
     filters, requests = selectors.program_request_list(request.GET)
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    context = {"filters": filters, **list_page(request, requests, PAGE_SIZE)}
     return render(request, "vendor/program_request_list.html", context)
 
 

@@ -24,12 +24,13 @@ from supportdesk.api import BooleanFilter
 from tickets.models import (
     FOLLOW_UP_STATES,
     NOTIFICATION_REQUIRED_TO_CLOSE,
+    SOLVED_STATES,
     CustomerNotification,
     RiskReview,
     State,
     Ticket,
+    can_become_known_solution,
 )
-from tickets.services import SOLVED_STATES, can_become_known_solution
 from vendor.models import ProgramRequest
 
 PAGE_SIZE = 25

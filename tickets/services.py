@@ -10,12 +10,9 @@ must not wait for it, or a decision and a write on one of its tickets deadlock (
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +24,7 @@ from solutions import services as solution_services
 from solutions.models import KnownSolution
 from supportdesk.errors import STALE, Conflict, InvalidData
 from supportdesk.forms import validated
+from tickets import emails
 from tickets.forms import (
     TRANSITION_FORMS,
     AuthorityReportForm,
@@ -48,6 +46,7 @@ from tickets.models import (
     State,
     Ticket,
     TicketNumberCounter,
+    can_become_known_solution,
 )
 from vendor import services as vendor_services
 from vendor.forms import RealizeForm, RejectForm
@@ -67,8 +66,6 @@ REASONS = {
 reasons.register(REASONS)
 
 READ_ONLY = gettext_lazy("Ihre Rolle darf Vorgänge nur lesen.")
-# Tickets whose solution is worth keeping: solved at once, by support or by SIC.
-SOLVED_STATES = (State.IMMEDIATE_FIX, State.CLOSED)
 
 
 def next_ticket_number(now) -> str:
@@ -370,10 +367,6 @@ def ticket_add_notification(*, ticket_id, by, data) -> CustomerNotification:
         return _record_notification(Ticket.objects.get(pk=ticket_id), by, "customer_notification", **fields)
 
 
-def can_become_known_solution(ticket: Ticket) -> bool:
-    return ticket.state in SOLVED_STATES and bool(ticket.solution) and ticket.known_solution_id is None
-
-
 def known_solution_draft_values(ticket: Ticket) -> dict:
     """A known solution's fields taken from a solved ticket."""
     kind = {
@@ -430,18 +423,12 @@ def management_users():
 def notify_management_of_risk(review_id) -> None:
     """E-mail every management user that a risk-relevant event waits for their review."""
     review = RiskReview.objects.select_related("ticket__customer", "requested_by").get(pk=review_id)
-    context = {"review": review, "ticket": review.ticket, "site_url": settings.SITE_URL}
     recipients = list(management_users().values_list("email", flat=True))
     if not recipients:
         log.warning("Risk review %s: no management user with an e-mail address to notify", review_id)
         return
     try:
-        send_mail(
-            subject=render_to_string("tickets/email/risk_review_requested_subject.txt", context).strip(),
-            message=render_to_string("tickets/email/risk_review_requested_body.txt", context),
-            from_email=None,
-            recipient_list=recipients,
-        )
+        emails.risk_review_requested(review, recipients).send()
     except OSError:
         # The review is saved and waits on the dashboard; a mail server outage must not fail the call.
         log.exception("Risk review %s: e-mail to management failed", review_id)
@@ -515,20 +502,6 @@ class EmailNotSent(Exception):
     """The mail server refused or could not be reached; nothing was recorded."""
 
 
-def customer_email_draft(*, ticket: Ticket, kind: str, by) -> dict:
-    """The German draft for a notification kind (tickets/email/customer_<kind>.txt), to be edited."""
-    contact = ticket.contact if ticket.contact and ticket.contact.email else None
-    context = {"ticket": ticket, "contact": contact, "sender": by, "program_request": ticket.program_request}
-    with translation.override("de"):  # the customer is written to in German, whatever the UI language
-        return {
-            "kind": kind,
-            "to": contact.email if contact else ticket.customer.email,
-            "subject": _("Ihr Support-Vorgang %(number)s: %(summary)s")
-            % {"number": ticket.number, "summary": ticket.summary},
-            "body": render_to_string(f"tickets/email/customer_{kind}.txt", context).strip() + "\n",
-        }
-
-
 def ticket_email_customer(*, ticket_id, by, data) -> CustomerNotification:
     """Send the (edited) e-mail and record it as the CustomerNotification, channel e-mail, with its text.
 
@@ -548,7 +521,7 @@ def ticket_email_customer(*, ticket_id, by, data) -> CustomerNotification:
             note=note,
         )
         try:
-            EmailMessage(subject=fields["subject"], body=fields["body"], to=[fields["to"]]).send()
+            emails.to_customer(fields).send()
         except OSError as error:
             log.exception("Ticket %s: e-mail to the customer failed", ticket_id)
             raise EmailNotSent(
