@@ -222,10 +222,14 @@ def rows_with_previous(history_model, ids) -> list:
     return rows
 
 
+def history_rows(obj):
+    """The history rows of one object, oldest first, with their users."""
+    return type(obj).history.filter(id=obj.pk).select_related("history_user").order_by("history_id")
+
+
 def object_history(obj, *, only=None) -> list[Entry]:
     """Every history row of one object, oldest first, described."""
-    rows = type(obj).history.filter(id=obj.pk).select_related("history_user").order_by("history_id")
-    return describe(entries(type(obj), rows, only=only, from_start=True))
+    return describe(entries(type(obj), history_rows(obj), only=only, from_start=True))
 
 
 # ---- the texts --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Customer pages (DESIGN §8): the list with search, and one customer with contacts and tickets."""
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -10,12 +10,17 @@ from accounts.decorators import role_required
 from customers import selectors, services
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Customer
-from supportdesk.errors import InvalidData
-from supportdesk.pages import list_page
+from supportdesk.pages import list_page, submit
 
 PAGE_SIZE = 25
 CUSTOMER_IDS = "customer-%s"
 CONTACT_IDS = "contact-%s"
+
+
+def ids(form, auto_id: str):
+    """The form of a refused write, with the ids the page gives it."""
+    form.auto_id = auto_id
+    return form
 
 
 @require_http_methods(["GET"])
@@ -49,13 +54,15 @@ def customer_edit(request, pk):
     get_object_or_404(Customer, pk=pk)
     # An unticked checkbox is not sent at all; here it means "inactive", not "unchanged".
     data = {**request.POST.dict(), "active": "active" in request.POST}
-    try:
-        services.customer_update(customer_id=pk, by=request.user, data=data)
-    except InvalidData as error:
-        error.form.auto_id = CUSTOMER_IDS
-        return _detail(request, pk, customer_form=error.form, status=400)
-    messages.success(request, _("Die Kundendaten wurden gespeichert."))
-    return redirect("customer-detail", pk=pk)
+    return submit(
+        request,
+        lambda: services.customer_update(customer_id=pk, by=request.user, data=data),
+        page=lambda status, invalid: _detail(
+            request, pk, customer_form=ids(invalid, CUSTOMER_IDS), status=status
+        ),
+        done=_("Die Kundendaten wurden gespeichert."),
+        to=reverse("customer-detail", args=[pk]),
+    )
 
 
 @require_http_methods(["POST"])
@@ -63,10 +70,12 @@ def customer_edit(request, pk):
 def contact_add(request, pk):
     get_object_or_404(Customer, pk=pk)
     data = {**request.POST.dict(), "active": True}
-    try:
-        contact = services.contact_create(customer_id=pk, by=request.user, data=data)
-    except InvalidData as error:
-        error.form.auto_id = CONTACT_IDS
-        return _detail(request, pk, contact_form=error.form, status=400)
-    messages.success(request, _("Ansprechpartner „%(name)s“ wurde angelegt.") % {"name": contact.name})
-    return redirect("customer-detail", pk=pk)
+    return submit(
+        request,
+        lambda: services.contact_create(customer_id=pk, by=request.user, data=data),
+        page=lambda status, invalid: _detail(
+            request, pk, contact_form=ids(invalid, CONTACT_IDS), status=status
+        ),
+        done=lambda contact: _("Ansprechpartner „%(name)s“ wurde angelegt.") % {"name": contact.name},
+        to=reverse("customer-detail", args=[pk]),
+    )

@@ -12,8 +12,8 @@ from reports.forms import PeriodForm
 from supportdesk.spreadsheets import csv_response
 
 
-@role_required(roles.can_read_reports)
 @require_http_methods(["GET", "HEAD"])
+@role_required(roles.can_read_reports)
 def report(request):
     now = timezone.now()
     form = PeriodForm(request.GET, today=timezone.localdate(now))
@@ -24,8 +24,8 @@ def report(request):
     return render(request, "reports/report.html", context)
 
 
-@role_required(roles.can_read_reports)
 @require_http_methods(["GET", "HEAD"])
+@role_required(roles.can_read_reports)
 def report_csv(request, table):
     if table not in tables.SLUGS:
         raise Http404(table)

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from audit.history import entries
+from audit.history import entries, history_rows
 from solutions import selectors, services
 from solutions.forms import TRANSITION_FORMS
 from solutions.models import Category, KnownSolution
@@ -205,8 +205,5 @@ class KnownSolutionViewSet(
     @action(detail=True, methods=["get"], serializer_class=SolutionHistoryEntrySerializer)
     def history(self, request, pk=None):
         solution = self.get_object()
-        rows = (
-            KnownSolution.history.filter(id=solution.pk).select_related("history_user").order_by("history_id")
-        )
-        page = entries(KnownSolution, self.paginate_queryset(rows))
+        page = entries(KnownSolution, self.paginate_queryset(history_rows(solution)))
         return self.get_paginated_response(SolutionHistoryEntrySerializer(page, many=True).data)

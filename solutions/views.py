@@ -128,7 +128,7 @@ def solution_new(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @role_required(roles.can_work)
 def solution_edit(request, pk):
-    solution = get_object_or_404(KnownSolution.objects.select_related("source_ticket"), pk=pk)
+    solution = get_object_or_404(selectors.solution_for_page(), pk=pk)
     if request.method != "POST":
         form = KnownSolutionForm(initial=KnownSolutionForm.current_values(solution))
         return form_page(request, form, solution=solution, version=solution.version)
@@ -142,9 +142,7 @@ def solution_edit(request, pk):
             request, invalid.form, solution=solution, version=request.POST.get("version", ""), status=400
         )
     except Conflict as conflict:
-        solution = get_object_or_404(
-            KnownSolution.objects.select_related("source_ticket", "program_request"), pk=pk
-        )
+        solution = get_object_or_404(selectors.solution_for_page(), pk=pk)
         # The input stays; the form now carries the current version, and the page lists what the
         # other person saved, so a second save overwrites knowingly, never by accident (R6).
         return form_page(

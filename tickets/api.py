@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import CanSign
+from audit.history import entries, history_rows
 from supportdesk.api import request_data
 from tickets import selectors, services
 from tickets.forms import TRANSITION_FORMS
@@ -176,8 +177,7 @@ class TicketViewSet(
     @action(detail=True, methods=["get"], serializer_class=HistoryEntrySerializer)
     def history(self, request, pk=None):
         ticket = self.get_object()
-        rows = Ticket.history.filter(id=ticket.pk).select_related("history_user").order_by("history_id")
-        page = selectors.ticket_history_page(self.paginate_queryset(rows))
+        page = entries(Ticket, self.paginate_queryset(history_rows(ticket)))
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RiskReviewSerializer)

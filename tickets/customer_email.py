@@ -8,9 +8,9 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from accounts.decorators import role_required
 from supportdesk.errors import InvalidData
-from tickets import emails, services
+from tickets import emails, selectors, services
 from tickets.forms import CustomerEmailForm
-from tickets.models import NOTIFICATION_REQUIRED_TO_CLOSE, NotificationKind, Ticket
+from tickets.models import NOTIFICATION_REQUIRED_TO_CLOSE, NotificationKind
 
 
 def email_page(request, ticket, form, *, status=200, error=None):
@@ -21,7 +21,7 @@ def email_page(request, ticket, form, *, status=200, error=None):
 @require_http_methods(["GET", "POST"])
 @role_required(roles.can_work)
 def ticket_email(request, pk):
-    ticket = get_object_or_404(Ticket.objects.select_related("customer", "contact", "program_request"), pk=pk)
+    ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
     if request.method == "POST":
         try:
             services.ticket_email_customer(ticket_id=ticket.pk, by=request.user, data=request.POST)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.users import display_name
-from audit.history import describe, entries
+from audit.history import describe, entries, history_rows
 from customers.models import Customer
 from solutions.models import Category, KnownSolution
 from solutions.selectors import SUGGESTION_CANDIDATES
@@ -157,7 +157,6 @@ def ticket_for_page():
 
 
 def history_items(ticket) -> list[dict]:
-    rows = Ticket.history.filter(id=ticket.pk).select_related("history_user").order_by("history_id")
     return [
         {
             "kind": "created" if entry.created else "history",
@@ -168,7 +167,7 @@ def history_items(ticket) -> list[dict]:
             "by": entry.who,
             "entry": entry,
         }
-        for entry in describe(entries(Ticket, rows, from_start=True))
+        for entry in describe(entries(Ticket, history_rows(ticket), from_start=True))
     ]
 
 
@@ -241,11 +240,6 @@ def ticket_timeline(ticket) -> list[dict]:
     """History entries, call notes, notifications, SIC contacts and risk reviews in time order."""
     items = history_items(ticket) + record_items(ticket) + risk_review_items(ticket)
     return sorted(items, key=lambda item: item.get("order", (item["at"], 1)))
-
-
-def ticket_history_page(rows) -> list:
-    """A page of a ticket's history rows as entries (the API's history), without texts."""
-    return entries(Ticket, rows)
 
 
 # ---- the dashboard and the work queues (DESIGN §8) ----------------------------------------------

@@ -212,7 +212,7 @@ def authority_report(request, review_pk):
 @require_http_methods(["GET"])
 @role_required(roles.can_read)
 def ticket_audit_report(request, pk):
-    ticket = get_object_or_404(Ticket.objects.select_related("customer", "contact", "program_request"), pk=pk)
+    ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
     audit_services.audit_export_record(
         by=request.user, request=request, format=AuditExport.Format.TICKET_PDF, ticket=ticket
     )
