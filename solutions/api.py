@@ -13,14 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from audit.history import entries, history_rows
 from solutions import selectors, services
-from solutions.forms import TRANSITION_FORMS
 from solutions.models import Category, KnownSolution
 from supportdesk.api import request_data
+from workflow.api import edit_request, known_transition, transition_request
 
 ALL = "all"
 
@@ -178,10 +177,7 @@ class KnownSolutionViewSet(
     @extend_schema(request=KnownSolutionEditSerializer, responses=KnownSolutionSerializer)
     def partial_update(self, request, *args, **kwargs):
         solution = self.get_object()
-        data = request_data(request)
-        version = data.pop("version", None)
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-            raise serializers.ValidationError({"version": [_("Eine ganze Zahl wird erwartet.")]})
+        data, version = edit_request(request)
         solution = services.solution_update(
             solution_id=solution.pk, by=request.user, data=data, expected_version=version
         )
@@ -190,16 +186,10 @@ class KnownSolutionViewSet(
     @extend_schema(request=SolutionTransitionSerializer, responses=KnownSolutionSerializer)
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
-        if name not in TRANSITION_FORMS:
-            raise NotFound(_("Diesen Schritt gibt es nicht."))
+        known_transition(services.SOLUTIONS, name)
         solution = self.get_object()
-        data = request_data(request)
-        expected_status = data.pop("expected_status", None)
-        if expected_status is not None and expected_status not in KnownSolution.State.values:
-            raise serializers.ValidationError({"expected_status": [_("Unbekannter Status.")]})
-        solution = services.solution_transition(
-            solution_id=solution.pk, name=name, by=request.user, data=data, expected_state=expected_status
-        )
+        data, seen = transition_request(request, services.SOLUTIONS, expected="expected_status")
+        solution = services.SOLUTIONS.run(solution.pk, name, by=request.user, data=data, expected_state=seen)
         return self.respond(solution)
 
     @action(detail=True, methods=["get"], serializer_class=SolutionHistoryEntrySerializer)

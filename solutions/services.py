@@ -8,8 +8,8 @@ from audit import reasons
 from audit.history import save_audited
 from solutions.forms import TRANSITION_FORMS, KnownSolutionForm
 from solutions.models import KnownSolution
-from supportdesk.errors import Conflict
 from supportdesk.forms import validated
+from workflow.edits import correct
 from workflow.machines import Machine, register
 
 READ_ONLY = gettext_lazy("Ihre Rolle darf bekannte Lösungen nur lesen.")
@@ -37,15 +37,16 @@ def solution_create(*, by, data, state=KnownSolution.State.ACTIVE, source_ticket
 def solution_update(*, solution_id, by, data, expected_version=None) -> KnownSolution:
     """Edit; refused with 409 when based on an old version, so no edit is silently lost (R6)."""
     roles.require(roles.can_work, by, READ_ONLY)
-    with transaction.atomic():
-        solution = KnownSolution.objects.select_for_update().get(pk=solution_id)
-        if expected_version is not None and expected_version != solution.version:
-            raise Conflict(STALE)
-        fields = validated(KnownSolutionForm({**KnownSolutionForm.current_values(solution), **data}))
-        for name, value in fields.items():
-            setattr(solution, name, value)
-        save_audited(solution, by=by, reason="solution_edit")
-    return solution
+    return correct(
+        KnownSolution,
+        solution_id,
+        form=KnownSolutionForm,
+        by=by,
+        data=data,
+        reason="solution_edit",
+        stale=STALE,
+        expected_version=expected_version,
+    )
 
 
 def solution_transition(*, solution_id, name, by, data, expected_state=None) -> KnownSolution:

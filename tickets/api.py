@@ -2,20 +2,18 @@
 program requests with their linked tickets. Every write goes through tickets.services."""
 
 import django_filters
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.permissions import CanSign
 from audit.history import entries, history_rows
 from supportdesk.api import request_data
 from tickets import selectors, services
-from tickets.forms import TRANSITION_FORMS
-from tickets.models import CallNote, CustomerNotification, RiskReview, State, Ticket
+from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket
 from vendor.models import ProgramRequest
+from workflow.api import edit_request, known_transition, transition_request
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -126,10 +124,7 @@ class TicketViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         ticket = self.get_object()
-        data = request_data(request)
-        version = data.pop("version", None)
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-            raise serializers.ValidationError({"version": [_("Eine ganze Zahl wird erwartet.")]})
+        data, version = edit_request(request)
         ticket = services.ticket_update(
             ticket_id=ticket.pk, by=request.user, data=data, expected_version=version
         )
@@ -138,16 +133,10 @@ class TicketViewSet(
     @extend_schema(request=None, responses=TicketSerializer)
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
-        if name not in TRANSITION_FORMS:
-            raise NotFound(_("Diesen Schritt gibt es nicht."))
+        known_transition(services.TICKETS, name)
         ticket = self.get_object()
-        data = request_data(request)
-        expected_state = data.pop("expected_state", None)
-        if expected_state is not None and expected_state not in State.values:
-            raise serializers.ValidationError({"expected_state": [_("Unbekannter Status.")]})
-        ticket = services.ticket_transition(
-            ticket_id=ticket.pk, name=name, by=request.user, data=data, expected_state=expected_state
-        )
+        data, seen = transition_request(request, services.TICKETS)
+        ticket = services.TICKETS.run(ticket.pk, name, by=request.user, data=data, expected_state=seen)
         return self.respond(ticket)
 
     @action(detail=True, methods=["get", "post"], serializer_class=NotificationSerializer)
@@ -271,8 +260,7 @@ class ProgramRequestViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=DecisionSerializer)
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
-        if name not in services.PROGRAM_REQUESTS.forms:
-            raise NotFound(_("Diesen Schritt gibt es nicht."))
+        known_transition(services.PROGRAM_REQUESTS, name)
         program_request = self.get_object()
         program_request, moved = services.program_request_transition(
             program_request_id=program_request.pk, name=name, by=request.user, data=request_data(request)

@@ -7,7 +7,7 @@ transaction: when anything is invalid, nothing is saved and the whole page comes
 value kept and the errors on their fields.
 
 Beside the form, the known solutions and similar solved tickets matching the summary and description
-are suggested as they are typed (solutions/suggestions.py). "Diese Lösung übernehmen" saves the call
+are suggested as they are typed (tickets/suggestions.py). "Diese Lösung übernehmen" saves the call
 and solves it at once in the same transaction: triage, then "Sofortlösung" with the adopted solution.
 """
 

@@ -10,9 +10,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.users import display_name
 from audit.history import describe, entries, history_rows
@@ -287,10 +286,10 @@ def countdown(deadline, *, now=None) -> dict:
         label = (
             ngettext("seit %(days)d Tag überfällig", "seit %(days)d Tagen überfällig", late) % {"days": late}
             if late
-            else _gettext("heute überfällig")
+            else gettext("heute überfällig")
         )
     elif days == 0:
-        label = _gettext("heute fällig")
+        label = gettext("heute fällig")
     else:
         label = ngettext("noch %(days)d Tag", "noch %(days)d Tage", days) % {"days": days}
     return {"deadline": deadline, "days_left": days, "overdue": overdue, "label": label}

@@ -51,6 +51,7 @@ from tickets.models import (
 from vendor import services as vendor_services
 from vendor.forms import RealizeForm, RejectForm
 from vendor.models import ProgramRequest, VendorContact
+from workflow.edits import correct
 from workflow.machines import Machine, register
 
 log = logging.getLogger(__name__)
@@ -124,15 +125,17 @@ def ticket_log_call(
 def ticket_update(*, ticket_id, by, data, expected_version=None) -> Ticket:
     """Correct the facts of a ticket; refused with 409 when based on an old version (R6)."""
     roles.require(roles.can_work, by, READ_ONLY)
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
-        if expected_version is not None and expected_version != ticket.version:
-            raise Conflict(STALE)
-        fields = validated(TicketEditForm({**TicketEditForm.current_values(ticket), **data}, ticket=ticket))
-        for name, value in fields.items():
-            setattr(ticket, name, value)
-        save_audited(ticket, by=by, reason="edit")
-    return ticket
+    return correct(
+        Ticket,
+        ticket_id,
+        form=TicketEditForm,
+        ticket=lambda ticket: ticket,
+        by=by,
+        data=data,
+        reason="edit",
+        stale=STALE,
+        expected_version=expected_version,
+    )
 
 
 # ---- the ticket's transitions (DESIGN §4) -------------------------------------------------------

@@ -10,11 +10,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from supportdesk.pages import submit
 from workflow.machines import Machine
 
-DONE = _("„%(step)s“ ausgeführt. Status: %(state)s.")
+DONE = gettext_lazy("„%(step)s“ ausgeführt. Status: %(state)s.")
 
 
 def page_form(form, prefix: str):

@@ -1,0 +1,23 @@
+"""The one way the recorded facts of a versioned record are corrected (R6, R9)."""
+
+from django.db import transaction
+
+from audit.history import save_audited
+from supportdesk.errors import Conflict
+from supportdesk.forms import validated
+
+
+def correct(model, pk, *, form, by, data, reason: str, stale: str, expected_version=None, **form_kwargs):
+    """Lock the row; refuse with 409 (`stale`) when the change is based on an older version; take
+    the fields not sent from the row as it is (`form.current_values`), validate, save with a history
+    row. Returns the row as saved."""
+    with transaction.atomic():
+        instance = model.objects.select_for_update().get(pk=pk)
+        if expected_version is not None and expected_version != instance.version:
+            raise Conflict(stale)
+        current = form.current_values(instance)
+        fields = validated(form({**current, **data}, **{k: v(instance) for k, v in form_kwargs.items()}))
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        save_audited(instance, by=by, reason=reason)
+    return instance
