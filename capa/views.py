@@ -10,7 +10,7 @@ from accounts.decorators import role_required
 from capa import selectors, services
 from capa.forms import CapaCreateForm
 from supportdesk.pages import list_page, submit
-from workflow.views import panels, run_transition
+from workflow.views import panels, transition_view
 
 PAGE_SIZE = 25
 
@@ -59,7 +59,6 @@ def capa_detail(request, pk):
     return capa_page(request, pk)
 
 
-@require_http_methods(["POST"])
-@role_required(roles.can_decide_capa)
-def capa_transition(request, pk, name):
-    return run_transition(request, services.CAPA, pk, name, page=capa_page, detail="capa-detail")
+capa_transition = transition_view(
+    services.CAPA, role=roles.can_decide_capa, page=capa_page, detail="capa-detail"
+)

@@ -15,7 +15,7 @@ from solutions.models import KnownSolution
 from supportdesk.errors import Conflict, InvalidData
 from supportdesk.forms import version_seen
 from supportdesk.pages import list_page, submit
-from workflow.views import panels, run_transition
+from workflow.views import panels, transition_view
 
 PAGE_SIZE = 25
 
@@ -61,18 +61,13 @@ def solution_detail(request, pk):
     return detail_page(request, pk)
 
 
-@require_http_methods(["POST"])
-@role_required(roles.can_work)
-def solution_transition(request, pk, name):
-    return run_transition(
-        request,
-        services.SOLUTIONS,
-        pk,
-        name,
-        page=detail_page,
-        detail="solution-detail",
-        expected="expected_status",
-    )
+solution_transition = transition_view(
+    services.SOLUTIONS,
+    role=roles.can_work,
+    page=detail_page,
+    detail="solution-detail",
+    expected="expected_status",
+)
 
 
 # ---- the form ---------------------------------------------------------------------------------

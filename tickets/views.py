@@ -19,7 +19,7 @@ from supportdesk.pages import submit
 from tickets import audit_report, selectors, services, suggestions
 from tickets.forms import AuthorityReportForm, CallNoteForm, NotificationForm, TicketEditForm
 from tickets.models import NotificationKind, RiskReview, State, Ticket
-from workflow.views import page_form, panels, run_transition
+from workflow.views import page_form, panels, transition_view
 
 # ---- the list -------------------------------------------------------------------------------
 
@@ -143,22 +143,20 @@ def ticket_edit(request, pk):
     )
 
 
-@require_http_methods(["POST"])
-@role_required(roles.can_work)
-def ticket_transition(request, pk, name):
-    def risk_warning(request, ticket):
-        if name == "flag_risk" or (name == "triage" and ticket.risk_relevant):
-            messages.warning(
-                request,
-                _(
-                    "Risikorelevantes Ereignis: Die Geschäftsleitung wurde informiert "
-                    "und muss die Bewertung unterschreiben."
-                ),
-            )
+def risk_warning(request, ticket, name):
+    if name == "flag_risk" or (name == "triage" and ticket.risk_relevant):
+        messages.warning(
+            request,
+            _(
+                "Risikorelevantes Ereignis: Die Geschäftsleitung wurde informiert "
+                "und muss die Bewertung unterschreiben."
+            ),
+        )
 
-    return run_transition(
-        request, services.TICKETS, pk, name, page=ticket_page, detail="ticket-detail", then=risk_warning
-    )
+
+ticket_transition = transition_view(
+    services.TICKETS, role=roles.can_work, page=ticket_page, detail="ticket-detail", then=risk_warning
+)
 
 
 @require_http_methods(["POST"])

@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import role_required
 from supportdesk.pages import submit
 from workflow.machines import Machine
 
@@ -55,7 +57,7 @@ def run_transition(
     request, machine: Machine, pk, name, *, page, detail: str, expected="expected_state", then=None
 ):
     """POST of a panel: run the transition, then redirect to the `detail` page with a success message
-    (and whatever `then(request, saved)` adds); refused, `page(request, pk, status=…, invalid=… or
+    (and whatever `then(request, saved, name)` adds); refused, `page(request, pk, status=…, invalid=… or
     conflict=…)` renders the object's page again."""
     get_object_or_404(machine.model, pk=pk)
     if name not in machine.forms:
@@ -67,7 +69,7 @@ def run_transition(
 
     def done(saved):
         if then is not None:
-            then(request, saved)
+            then(request, saved, name)
         return DONE % {"step": machine.label(name), "state": machine.state_label(saved)}
 
     return submit(
@@ -77,3 +79,16 @@ def run_transition(
         done=done,
         to=reverse(detail, args=[pk]),
     )
+
+
+def transition_view(machine: Machine, *, role, page, detail: str, expected="expected_state", then=None):
+    """The view of `…/<pk>/transitions/<name>/` for a machine's page: POST only, for `role`."""
+
+    @require_http_methods(["POST"])
+    @role_required(role)
+    def view(request, pk, name):
+        return run_transition(
+            request, machine, pk, name, page=page, detail=detail, expected=expected, then=then
+        )
+
+    return view
