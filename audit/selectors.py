@@ -242,16 +242,16 @@ def export_entry(source, event, names) -> Entry:
         who=display_name(event.user),
         object_label=event.get_format_display(),
         ticket_id=event.ticket_id,
-        ticket_number=names.get((registry.case().model, event.ticket_id), "") if event.ticket_id else "",
+        ticket_number=names.get((registry.case().model, event.ticket_id), ""),
         details=_("Filter: %(filters)s") % {"filters": event.filters or _("keine")},
     )
 
 
 def load_entries(keys) -> list[Entry]:
     """The entries for (table index, row id) keys, in the keys' order; a fixed number of queries."""
-    case = registry.case()
-    wanted = defaultdict(set)
-    loaded = {}
+    case = registry.case().model
+    cases = set()  # the tickets the rows belong to, named by their numbers
+    history, events = {}, {}
     by_source = defaultdict(list)
     for src, row_id in keys:
         by_source[src].append(row_id)
@@ -259,31 +259,25 @@ def load_entries(keys) -> list[Entry]:
         source = sources()[src]
         if source.kind == "history":
             for row in rows_with_previous(source.model, ids):
-                loaded[(src, row.history_id)] = row
-                if case:
-                    wanted[case.model].add(case_of(source, row))
+                entry = history[(src, row.history_id)] = history_entry(source, row)
+                cases.add(entry.ticket_id)
         else:
             related = ["user", "ticket"] if source.kind == "export" else ["user"]
             for event in source.model.objects.filter(pk__in=ids).select_related(*related):
-                loaded[(src, event.pk)] = event
-                if case:
-                    wanted[case.model].add(getattr(event, "ticket_id", None))
-    history = {}
-    for (src, row_id), row in loaded.items():
-        if sources()[src].kind == "history":
-            history[(src, row_id)] = history_entry(sources()[src], row)
-    names = object_names(wanted_objects(history.values(), wanted))
+                events[(src, event.pk)] = event
+                cases.add(getattr(event, "ticket_id", None))
+    wanted = wanted_objects(history.values())
+    wanted[case] |= cases
+    names = object_names(wanted)
     for entry in describe(list(history.values()), names):
-        entry.ticket_number = names.get((case.model, entry.ticket_id), "") if entry.ticket_id else ""
+        entry.ticket_number = names.get((case, entry.ticket_id), "")
     makers = {"signin": signin_entry, "export": export_entry}
-    entries = []
-    for src, row_id in keys:
-        source = sources()[src]
-        if source.kind == "history":
-            entries.append(history[(src, row_id)])
-        else:
-            entries.append(makers[source.kind](source, loaded[(src, row_id)], names))
-    return entries
+    return [
+        history[key]
+        if key in history
+        else makers[sources()[key[0]].kind](sources()[key[0]], events[key], names)
+        for key in keys
+    ]
 
 
 @dataclass
