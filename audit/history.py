@@ -252,7 +252,7 @@ def object_names(wanted: dict) -> dict:
         for obj in model._default_manager.filter(pk__in=ids):
             if model is get_user_model():
                 names[(model, obj.pk)] = display_name(obj)
-            elif case and model is case.model:
+            elif model is case.model:
                 names[(model, obj.pk)] = getattr(obj, case.number_field)
             else:
                 names[(model, obj.pk)] = str(obj)

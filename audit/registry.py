@@ -46,8 +46,8 @@ def register_case(model, *, number_field: str) -> None:
     _case[:] = [Case(model, number_field)]
 
 
-def case() -> Case | None:
-    return _case[0] if _case else None
+def case() -> Case:
+    return _case[0]
 
 
 def register_dimension(key: str, *, form_field, describe=str, order: int) -> None:

@@ -199,10 +199,7 @@ def object_text(source: Source, row) -> str:
 
 def case_of(source: Source, row) -> int | None:
     """The id of the case (ticket) a history row belongs to, if any."""
-    case = registry.case()
-    if case is None:
-        return None
-    return row.id if source.live is case.model else getattr(row, "ticket_id", None)
+    return row.id if source.live is registry.case().model else getattr(row, "ticket_id", None)
 
 
 def history_entry(source, row) -> Entry:
