@@ -102,6 +102,8 @@ class SignInEvent(AppendOnlyEvent):
         LOGIN = "login", _("Anmeldung")
         LOGOUT = "logout", _("Abmeldung")
         LOGIN_FAILED = "login_failed", _("Anmeldung fehlgeschlagen")
+        # R18: an attempt refused, whatever the password, because the username is locked out.
+        LOCKED_OUT = "locked_out", _("Anmeldung gesperrt")
 
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
     username = models.CharField(_("Benutzername"), max_length=150, blank=True)
