@@ -1,10 +1,10 @@
 """The base every model holding case data builds on: history, hash chain, no deletes (R7, R9, R11)."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, FSMModelMixin
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin, FSMModelMixin
 from simple_history.models import HistoricalRecords
 
 from supportdesk.errors import DeletionRefused
@@ -21,7 +21,36 @@ class UndeletableQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
 
-class HistoryRow(FSMModelMixin, models.Model):
+class ThreadSafeRefresh(models.Model):
+    """refresh_from_db() for a model with a protected state field, safe under threads.
+
+    django-fsm-2's FSMModelMixin switches `protected` off and on again on the class-wide field, so
+    another thread saving a transition meanwhile was refused ("Direct state modification is not
+    allowed") after its commit. The field refuses only a value already set on the instance: drop
+    ours, then load.
+    """
+
+    class Meta:
+        abstract = True
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        for field in self._meta.concrete_fields:
+            if isinstance(field, FSMFieldMixin) and (fields is None or field.attname in fields):
+                self.__dict__.pop(field.attname, None)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+
+class ConcurrentTransitions(ConcurrentTransitionMixin):
+    """django-fsm-2's optimistic lock on the state (a save is refused when the state moved on),
+    with ThreadSafeRefresh's refresh instead of FSMModelMixin's class-wide switch (the model must
+    be an AuditedModel)."""
+
+    def refresh_from_db(self, *args, **kwargs):
+        super(FSMModelMixin, self).refresh_from_db(*args, **kwargs)
+        self._update_initial_state()
+
+
+class HistoryRow(ThreadSafeRefresh):
     """Base of every history table: each row is a link of its object's hash chain (R11)."""
 
     history_hash = models.CharField(max_length=64, editable=False, default="")
@@ -33,7 +62,7 @@ class HistoryRow(FSMModelMixin, models.Model):
         raise DeletionRefused(self)
 
 
-class AuditedModel(models.Model):
+class AuditedModel(ThreadSafeRefresh):
     """Case data: a history row for every change, the head of its hash chain, never deleted."""
 
     audit_head = models.CharField(max_length=64, editable=False, default="")
@@ -79,8 +108,26 @@ class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("Audit events are append-only")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        raise TypeError("Audit events are chained one by one, through save()")
+
+
+class EventChainHead(models.Model):
+    """The newest hash of an event log's chain (R19), like a live row's `audit_head`: events removed
+    from the end of the log, or the log emptied, no longer match it. Locked while an event is added."""
+
+    log = models.CharField(max_length=100, primary_key=True)  # the event model's label
+    head = models.CharField(max_length=64, default="")
+
+    def __str__(self):
+        return self.log
+
 
 class AppendOnlyEvent(models.Model):
+    """An event of the audit trail, chained by a hash to the event written before it (R19)."""
+
+    chain_hash = models.CharField(max_length=64, editable=False, default="")
+
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
@@ -89,7 +136,9 @@ class AppendOnlyEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("Audit events are append-only")
-        super().save(*args, **kwargs)
+        # audit.signals links the event to its chain; the head stays locked until commit.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise DeletionRefused(self)

@@ -5,17 +5,17 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts import roles
-from audit.models import AuditedModel
+from audit.models import AuditedModel, ConcurrentTransitions
 
 
 def may_decide(capa, user) -> bool:
     return roles.can_decide_capa(user)
 
 
-class CapaProposal(ConcurrentTransitionMixin, AuditedModel):
+class CapaProposal(ConcurrentTransitions, AuditedModel):
     class State(models.TextChoices):
         PROPOSED = "proposed", _("vorgeschlagen")
         ACCEPTED = "accepted", _("angenommen")

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts import roles
-from audit.models import AuditedModel, VersionedModel
+from audit.models import AuditedModel, ConcurrentTransitions, VersionedModel
 
 
 class Category(models.TextChoices):
@@ -24,7 +24,7 @@ def may_edit(solution, user) -> bool:
     return roles.can_work(user)
 
 
-class KnownSolution(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
+class KnownSolution(ConcurrentTransitions, VersionedModel, AuditedModel):
     """A known problem and its solution; retired, never deleted.
 
     On PostgreSQL the table also has a column unknown to Django, `search_vector` (generated from

@@ -4,14 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import (
-    ConcurrentTransitionMixin,
-    FSMField,
-    transition,
-)
+from django_fsm import FSMField, transition
 
 from accounts import roles
-from audit.models import AuditedModel, UndeletableQuerySet, VersionedModel
+from audit.models import AuditedModel, ConcurrentTransitions, UndeletableQuerySet, VersionedModel
 from solutions.models import Category
 
 
@@ -129,7 +125,7 @@ class TicketNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class Ticket(ConcurrentTransitionMixin, VersionedModel, AuditedModel):
+class Ticket(ConcurrentTransitions, VersionedModel, AuditedModel):
     objects = TicketQuerySet.as_manager()
 
     number = models.CharField(_("Nummer"), max_length=20, unique=True, editable=False)
@@ -388,7 +384,7 @@ REPORT_DAYS = {
 }
 
 
-class RiskReview(ConcurrentTransitionMixin, AuditedModel):
+class RiskReview(ConcurrentTransitions, AuditedModel):
     """Management's signed review of a risk-relevant ticket (R3, R12)."""
 
     MEANING = _("geprüft und bewertet durch die Geschäftsleitung")

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from accounts import roles
-from audit.models import AuditedModel
+from audit.models import AuditedModel, ConcurrentTransitions
 
 SIC_NAME = "SIC"
 
@@ -62,7 +62,7 @@ class VendorContact(AuditedModel):
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y %H:%M}"
 
 
-class ProgramRequest(ConcurrentTransitionMixin, AuditedModel):
+class ProgramRequest(ConcurrentTransitions, AuditedModel):
     """A change request filed with SIC (Programmwunsch); several tickets may share one."""
 
     class Kind(models.TextChoices):

@@ -148,9 +148,8 @@ class Machine:
                 result = self.effects[name](instance, by, **fields)
             else:
                 self.apply(instance, name, by=by, **fields)
-        # Read again rather than refresh_from_db(): django-fsm-2's refresh toggles the class-wide
-        # `protected` flag, which is not safe under threads.
-        return self.model._default_manager.get(pk=instance.pk), result
+        instance.refresh_from_db()
+        return instance, result
 
 
 _machines: list[Machine] = []
