@@ -14,7 +14,7 @@ def version_seen(request) -> int:
     """The version an edit form was rendered from (its hidden `version`); a missing or garbled one
     counts as stale (R6)."""
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
 
 
 def validated(form) -> dict:
