@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit-Trail"
 
     def ready(self):
-        from audit import signals, signin  # noqa: F401
+        from audit import checks, signals, signin  # noqa: F401

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from accounts.users import display_name
-from audit.chain import verify_model
+from audit.chain import event_models, verify_events, verify_model
 from audit.selectors import AuditFilter, audit_entries, sources
 from supportdesk.spreadsheets import cell
 
@@ -167,28 +167,29 @@ def pdf_response(pdf: FPDF) -> HttpResponse:
     return HttpResponse(bytes(pdf.output()), content_type="application/pdf")
 
 
+def verdict(problem) -> str:
+    return _("intakt") if problem is None else _("GEBROCHEN: %(problem)s") % {"problem": problem}
+
+
 def chain_results(checks) -> list[tuple[str, str]]:
     """(what, result) per model: 'intakt' or the first bad row (R11)."""
     results = []
     for model, object_ids in checks:
-        problem = verify_model(model, object_ids)
-        verdict = _("intakt") if problem is None else _("GEBROCHEN: %(problem)s") % {"problem": problem}
-        results.append((str(model._meta.verbose_name_plural), verdict))
+        results.append((str(model._meta.verbose_name_plural), verdict(verify_model(model, object_ids))))
     return results
 
 
 def chain_section(pdf: ReportPDF, results, *, events: bool = False):
+    """The chains of the exported history rows, and with sign-in or export events their logs' chains
+    (R19: each log is a hash chain of its own)."""
     pdf.heading(_("Prüfung der Hash-Kette (verify_audit_trail)"))
+    if events:
+        results = results + [
+            (str(model._meta.verbose_name_plural), verdict(verify_events(model))) for model in event_models()
+        ]
     if not results:
         pdf.line_text(_("Keine Historienzeilen im Export, nichts zu prüfen."))
     pdf.pairs(results)
-    if events:
-        pdf.line_text(
-            _(
-                "Anmelde- und Exportereignisse sind nicht hash-verkettet; auf PostgreSQL verweigert die "
-                "Datenbank das Ändern und Löschen dieser Zeilen."
-            )
-        )
 
 
 def trail_pdf(f: AuditFilter, *, by) -> ReportPDF:

@@ -1,7 +1,7 @@
 """The base every model holding case data builds on: history, hash chain, no deletes (R7, R9, R11)."""
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin, FSMModelMixin
@@ -109,7 +109,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError("Audit events are append-only")
 
     def bulk_create(self, objs, *args, **kwargs):
-        raise TypeError("Audit events are chained one by one, through save()")
+        raise TypeError("Audit events are chained one by one (audit.chain.append_event)")
 
 
 class EventChainHead(models.Model):
@@ -124,7 +124,8 @@ class EventChainHead(models.Model):
 
 
 class AppendOnlyEvent(models.Model):
-    """An event of the audit trail, chained by a hash to the event written before it (R19)."""
+    """An event of the audit trail, chained by a hash to the event written before it (R19):
+    written through audit.chain.append_event."""
 
     chain_hash = models.CharField(max_length=64, editable=False, default="")
 
@@ -136,9 +137,7 @@ class AppendOnlyEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("Audit events are append-only")
-        # audit.signals links the event to its chain; the head stays locked until commit.
-        with transaction.atomic(using=kwargs.get("using")):
-            super().save(*args, **kwargs)
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise DeletionRefused(self)

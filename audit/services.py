@@ -4,6 +4,7 @@ import logging
 
 from rest_framework.authtoken.models import Token
 
+from audit.chain import append_event
 from audit.models import AuditExport, SignInEvent
 
 logger = logging.getLogger("supportdesk.audit")
@@ -25,7 +26,7 @@ def request_facts(request) -> dict:
 def sign_in_event_record(*, kind: str, request=None, user=None, username: str = "") -> SignInEvent:
     if user is not None and not username:
         username = user.get_username()
-    return SignInEvent.objects.create(kind=kind, user=user, username=username[:150], **request_facts(request))
+    return append_event(SignInEvent(kind=kind, user=user, username=username[:150], **request_facts(request)))
 
 
 def api_token_issue(*, user, request) -> Token:
@@ -38,12 +39,14 @@ def api_token_issue(*, user, request) -> Token:
 def audit_export_record(*, by, request, format: str, audit_filter=None, ticket=None) -> AuditExport:
     """An export is itself part of the audit trail (shown on /audit/ as kind "Export") and logged."""
     filters = audit_filter.describe() if audit_filter is not None else ""
-    export = AuditExport.objects.create(
-        user=by,
-        format=format,
-        filters=filters,
-        ticket=ticket,
-        ip_address=request_facts(request).get("ip_address"),
+    export = append_event(
+        AuditExport(
+            user=by,
+            format=format,
+            filters=filters,
+            ticket=ticket,
+            ip_address=request_facts(request).get("ip_address"),
+        )
     )
     logger.info(
         "audit export %s by %s (ticket %s): %s",
