@@ -2,8 +2,10 @@
 
 import logging
 
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.authentication import token_expired
 from audit.chain import append_event
 from audit.models import AuditExport, SignInEvent
 
@@ -30,8 +32,15 @@ def sign_in_event_record(*, kind: str, request=None, user=None, username: str = 
 
 
 def api_token_issue(*, user, request) -> Token:
-    """The API token of a user who just proved the password: handing it out is a sign-in (R13)."""
-    token, _created = Token.objects.get_or_create(user=user)
+    """The API token of a user who just signed in (the password, and the code with two-factor on):
+    handing it out is a sign-in (R13). An expired token is replaced by a fresh one (R18)."""
+    with transaction.atomic():
+        token = Token.objects.select_for_update().filter(user=user).first()
+        if token is not None and token_expired(token):
+            token.delete()
+            token = None
+        if token is None:
+            token = Token.objects.create(user=user)
     sign_in_event_record(kind=SignInEvent.Kind.LOGIN, request=request, user=user)
     return token
 

@@ -1,13 +1,15 @@
 """Sign-in events (R13): every login, logout and failed login, in the browser and for API tokens.
 
-Django's authenticate() sends user_login_failed for a wrong password anywhere, so a failed
-POST /api/v1/auth/token/ is recorded here too; a token handed out is recorded by
+Django's authenticate() sends user_login_failed for a wrong password anywhere (the login forms, the
+token endpoint, a signature password), accounts.lockout for a wrong second-factor code; an attempt
+the lock-out refused is recorded as locked_out (R18). A token handed out is recorded by
 audit.services.api_token_issue.
 """
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts import lockout
 from audit.models import SignInEvent
 from audit.services import sign_in_event_record
 
@@ -26,4 +28,5 @@ def record_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
 def record_failed_login(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username") or "")
-    sign_in_event_record(kind=SignInEvent.Kind.LOGIN_FAILED, request=request, username=username)
+    kind = SignInEvent.Kind.LOCKED_OUT if lockout.refused(request) else SignInEvent.Kind.LOGIN_FAILED
+    sign_in_event_record(kind=kind, request=request, username=username)

@@ -1,15 +1,20 @@
 """The audit trail in the browser and its exports (DESIGN §6, §8): reading only, no case data written."""
 
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
-from accounts import roles
+from accounts import lockout, roles, twofactor
 from accounts.decorators import role_required
 from audit import exports, selectors, services
 from audit.models import AuditExport
@@ -89,11 +94,58 @@ def audit_export_pdf(request):
     return response
 
 
-class ObtainAuthTokenRecorded(ObtainAuthToken):
-    """POST /api/v1/auth/token/: DRF's view, and a token handed out is a sign-in event (R13).
+class LockedOut(APIException):
+    """429 with Retry-After (DRF sets it from `wait`): the username is locked out (R18)."""
 
-    A wrong password is recorded as a failed login by audit.signin (authenticate() signals it).
+    status_code = 429
+    default_code = "locked_out"
+
+    def __init__(self, username: str):
+        super().__init__(lockout.locked_message(username))
+        self.wait = lockout.retry_after(username)
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    # As long as a username can be: a longer one is refused here, before the lock-out records it.
+    username = serializers.CharField(label=gettext_lazy("Benutzername"), max_length=150, write_only=True)
+    otp = serializers.CharField(
+        required=False,
+        max_length=20,
+        allow_blank=True,
+        write_only=True,
+        label=gettext_lazy("Bestätigungscode"),
+        help_text=gettext_lazy(
+            "Nur mit Zwei-Faktor-Anmeldung: der Code der App oder ein Wiederherstellungscode."
+        ),
+    )
+
+    def validate(self, attrs):
+        request, username = self.context["request"], attrs["username"]
+        user = authenticate(request=request, username=username, password=attrs["password"])
+        if user is None:
+            if lockout.refused(request):
+                raise LockedOut(username)
+            raise serializers.ValidationError(_("Mit diesen Angaben ist keine Anmeldung möglich."))
+        if twofactor.required(user) and not twofactor.is_on(user):
+            raise PermissionDenied(twofactor.ENROL_FIRST)
+        try:
+            twofactor.sign_in_device(request, user, attrs.get("otp", ""))
+        except ValidationError as error:
+            raise serializers.ValidationError({"otp": error.messages}) from error
+        return {"user": user}
+
+
+class ObtainAuthTokenRecorded(ObtainAuthToken):
+    """A token for the header `Authorization: Token …`, valid for SUPPORTDESK_TOKEN_SECONDS (8 hours)
+    from when it was issued; with two-factor on, `otp` is needed as well. After
+    SUPPORTDESK_LOGIN_ATTEMPTS (5) failures for a username every attempt is refused for
+    SUPPORTDESK_LOCKOUT_SECONDS (15 minutes): 429 with Retry-After. A token handed out, a failure
+    and a refusal are each a sign-in event (R13). The body is the credential: no other
+    authentication is read.
     """
+
+    serializer_class = TokenRequestSerializer
+    authentication_classes = ()
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -1,12 +1,19 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers import selectors, services
+from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
 from supportdesk.api import BooleanFilter, request_data
+from supportdesk.schema import form_body
+
+# The request bodies, from the forms that validate them.
+CustomerWriteSerializer = form_body(CustomerForm, "CustomerWrite")
+ContactCreateSerializer = form_body(ContactForm, "ContactCreate")
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -58,6 +65,10 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["phone", "q", "active"]
 
 
+@extend_schema_view(
+    create=extend_schema(request=CustomerWriteSerializer, responses={201: CustomerSerializer}),
+    partial_update=extend_schema(request=CustomerWriteSerializer, responses=CustomerSerializer),
+)
 class CustomerViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -81,7 +92,14 @@ class CustomerViewSet(
         )
         return Response(self.get_serializer(customer).data)
 
-    @action(detail=True, methods=["get", "post"], serializer_class=ContactSerializer)
+    @extend_schema(methods=["GET"], responses=ContactSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ContactCreateSerializer, responses={201: ContactSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=ContactSerializer,
+        pagination_class=None,  # all the customer's contacts, in one list
+    )
     def contacts(self, request, pk=None):
         customer = self.get_object()
         if request.method == "GET":

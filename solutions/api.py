@@ -17,9 +17,11 @@ from rest_framework.response import Response
 
 from audit.history import entries, history_rows
 from solutions import selectors, services
+from solutions.forms import KnownSolutionForm
 from solutions.models import Category, KnownSolution
 from supportdesk.api import request_data
-from workflow.api import edit_request, known_transition, transition_request
+from supportdesk.schema import CONFLICT, form_body
+from workflow.api import edit_request, known_transition, transition_request, transition_schema, version_field
 
 ALL = "all"
 
@@ -65,37 +67,10 @@ class KnownSolutionSerializer(serializers.ModelSerializer):
         return services.SOLUTIONS.available(solution, self.context["request"].user)
 
 
-class KnownSolutionWriteSerializer(serializers.Serializer):
-    """A new known solution; solutions.services validates it (400 with the field errors)."""
-
-    title = serializers.CharField(max_length=200)
-    symptoms = serializers.CharField(max_length=20000)
-    cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    solution = serializers.CharField(max_length=20000)
-    kind = serializers.ChoiceField(choices=KnownSolution.Kind.choices)
-    category = serializers.ChoiceField(choices=Category.choices)
-    affected_versions = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    program_request = serializers.IntegerField(required=False, allow_null=True)
-    fixed_in_version = serializers.CharField(max_length=50, required=False, allow_blank=True)
-
-
-class KnownSolutionEditSerializer(KnownSolutionWriteSerializer):
-    """The fields to change (the others keep their values), and the version the edit is based on."""
-
-    version = serializers.IntegerField(
-        required=False, help_text=_("Die gelesene Version; ist sie veraltet, antwortet der Server mit 409.")
-    )
-
-
-class SolutionTransitionSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=20000, required=False, help_text=_("Nur beim Zurückziehen (retire), dort Pflicht.")
-    )
-    expected_status = serializers.ChoiceField(
-        choices=KnownSolution.State.choices,
-        required=False,
-        help_text=_("Der gesehene Status; stimmt er nicht mehr, antwortet der Server mit 409."),
-    )
+# A new known solution, and an edit: the fields to change (the others keep their values) and the
+# version the edit is based on; solutions.services validates them with the form (400, field errors).
+KnownSolutionWriteSerializer = form_body(KnownSolutionForm, "KnownSolutionWrite")
+KnownSolutionEditSerializer = form_body(KnownSolutionForm, "KnownSolutionEdit", version=version_field())
 
 
 class SolutionHistoryEntrySerializer(serializers.Serializer):
@@ -174,7 +149,9 @@ class KnownSolutionViewSet(
         solution = services.solution_create(by=request.user, data=request_data(request))
         return self.respond(solution, status.HTTP_201_CREATED)
 
-    @extend_schema(request=KnownSolutionEditSerializer, responses=KnownSolutionSerializer)
+    @extend_schema(
+        request=KnownSolutionEditSerializer, responses={200: KnownSolutionSerializer, 409: CONFLICT}
+    )
     def partial_update(self, request, *args, **kwargs):
         solution = self.get_object()
         data, version = edit_request(request)
@@ -183,7 +160,12 @@ class KnownSolutionViewSet(
         )
         return self.respond(solution)
 
-    @extend_schema(request=SolutionTransitionSerializer, responses=KnownSolutionSerializer)
+    @transition_schema(
+        services.SOLUTIONS,
+        KnownSolutionSerializer,
+        component="SolutionTransition",
+        expected="expected_status",
+    )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
         known_transition(services.SOLUTIONS, name)
@@ -192,6 +174,7 @@ class KnownSolutionViewSet(
         solution = services.SOLUTIONS.run(solution.pk, name, by=request.user, data=data, expected_state=seen)
         return self.respond(solution)
 
+    @extend_schema(responses=SolutionHistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=SolutionHistoryEntrySerializer)
     def history(self, request, pk=None):
         solution = self.get_object()

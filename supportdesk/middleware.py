@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 
 class ChosenLanguageMiddleware:
@@ -39,3 +40,18 @@ class RefuseNulMiddleware:
         ):
             raise BadRequest("NUL character in the address")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Signed-in pages and the API hold case data: no browser or proxy cache keeps a copy
+    (Cache-Control: no-store, DESIGN §11). The path is checked first, so an API request
+    authenticated by token does not load a session for this."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/") or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -1,5 +1,6 @@
 """Settings for supportdesk, read from the environment (see README, "Configuration")."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -63,6 +64,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_fsm",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
     "workflow",
@@ -77,17 +82,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "supportdesk.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
     "supportdesk.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "supportdesk.middleware.RefuseNulMiddleware",  # after auth: its 400 page shows the signed-in header
+    "supportdesk.middleware.NoStoreMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -126,7 +137,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -179,7 +190,45 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 3153
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_AGE = 60 * 60 * 10  # one working day
+
+# Sign-in protection (R18, DESIGN §11; README "Sign-in protection").
+SUPPORTDESK_LOGIN_ATTEMPTS = env_int("SUPPORTDESK_LOGIN_ATTEMPTS", 5)
+SUPPORTDESK_LOCKOUT_SECONDS = env_int("SUPPORTDESK_LOCKOUT_SECONDS", 900)
+SUPPORTDESK_SESSION_IDLE_SECONDS = env_int("SUPPORTDESK_SESSION_IDLE_SECONDS", 1800)
+SUPPORTDESK_TOKEN_SECONDS = env_int("SUPPORTDESK_TOKEN_SECONDS", 28800)
+SUPPORTDESK_REQUIRE_2FA_ROLES = env_list("SUPPORTDESK_REQUIRE_2FA_ROLES", "")
+AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockoutBackend",  # django-axes: refuses a locked-out username first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = SUPPORTDESK_LOGIN_ATTEMPTS
+AXES_COOLOFF_TIME = datetime.timedelta(seconds=SUPPORTDESK_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 wants the address in the lock: that would lock out a whole office behind one address,
+# while rotating user agents or cookies gains nothing against a lock by username.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The lock-out lasts its window from the last counted failure; refused attempts do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.own_answer"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded as audit.SignInEvent (R13)
+AXES_VERBOSE = False
+SESSION_COOKIE_AGE = SUPPORTDESK_SESSION_IDLE_SECONDS  # renewed by accounts.middleware.IdleSessionMiddleware
+OTP_TOTP_ISSUER = "supportdesk"
+
+# Content-Security-Policy (DESIGN §11): scripts and styles only from supportdesk's own static files,
+# no inline script, no eval (htmx is configured without it in base.html), nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -188,18 +237,18 @@ SIMPLE_HISTORY_DATE_INDEX = "Composite"
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request then gets 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.CanRead"],
     "DEFAULT_PAGINATION_CLASS": "supportdesk.api.Pagination",
     "DEFAULT_PARSER_CLASSES": [
-        "supportdesk.api.JSONParser",
+        "supportdesk.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "supportdesk.schema.AutoSchema",
     "EXCEPTION_HANDLER": "supportdesk.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -207,9 +256,16 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "supportdesk API",
-    "DESCRIPTION": "Telefon-Support für SIC SaniVision: Vorgänge, Kunden, Programmwünsche.",
+    "DESCRIPTION": (
+        "Telefon-Support für SIC SaniVision: Vorgänge, Kunden, Programmwünsche. Anmeldung mit Token "
+        "(`POST /api/v1/auth/token/`, dann `Authorization: Token …`) oder Sitzung. Fehler sind JSON: "
+        '`{"detail": "…"}` oder die Fehler je Feld. Listen kommen seitenweise (`count`, `next`, '
+        "`previous`, `results`). Gelöscht wird nichts: DELETE antwortet auf jeder URL der API mit 405."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs need a login like everything else (DESIGN §7).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -228,6 +284,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_refusal": {"()": "supportdesk.logs.OneLineRefusal"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusal"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -143,7 +143,8 @@ def test_an_unknown_filter_value_is_a_400(api, support_user, query):
     create_solution(support_user)
     response = api.get(URL, query)
     assert response.status_code == 400, response.content
-    assert set(response.json()) == set(query)
+    # a NUL character is refused for the whole address before any filter (supportdesk.middleware)
+    assert set(response.json()) == ({"detail"} if "\x00" in "".join(query.values()) else set(query))
 
 
 @pytest.mark.django_db

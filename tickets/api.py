@@ -2,7 +2,7 @@
 program requests with their linked tickets. Every write goes through tickets.services."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,13 +10,22 @@ from rest_framework.response import Response
 from accounts.permissions import CanSign
 from audit.history import entries, history_rows
 from supportdesk.api import request_data
+from supportdesk.schema import CONFLICT, LOCKED_OUT, ModelSerializer, form_body
 from tickets import selectors, services
+from tickets.forms import CallNoteForm, NotificationForm, RiskReviewSignForm, TicketCreateForm, TicketEditForm
 from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket
 from vendor.models import ProgramRequest
-from workflow.api import edit_request, known_transition, transition_request
+from workflow.api import edit_request, known_transition, transition_request, transition_schema, version_field
+
+# The request bodies, from the forms that validate them.
+TicketCreateSerializer = form_body(TicketCreateForm, "TicketCreate")
+TicketEditSerializer = form_body(TicketEditForm, "TicketEdit", version=version_field())
+CallNoteCreateSerializer = form_body(CallNoteForm, "CallNoteCreate")
+NotificationCreateSerializer = form_body(NotificationForm, "NotificationCreate")
+RiskReviewSignSerializer = form_body(RiskReviewSignForm, "RiskReviewSign")
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     available_transitions = serializers.SerializerMethodField()
@@ -74,7 +83,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class RiskReviewSerializer(serializers.ModelSerializer):
-    reviewer = serializers.CharField(source="reviewer.username", read_only=True, default=None)
+    reviewer = serializers.CharField(
+        source="reviewer.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = RiskReview
@@ -106,6 +117,12 @@ class HistoryEntrySerializer(serializers.Serializer):
     reason = serializers.CharField(source="reason_code")
 
 
+@extend_schema_view(
+    create=extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer}),
+    partial_update=extend_schema(
+        request=TicketEditSerializer, responses={200: TicketSerializer, 409: CONFLICT}
+    ),
+)
 class TicketViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -130,7 +147,7 @@ class TicketViewSet(
         )
         return self.respond(ticket)
 
-    @extend_schema(request=None, responses=TicketSerializer)
+    @transition_schema(services.TICKETS, TicketSerializer, component="TicketTransition")
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
         known_transition(services.TICKETS, name)
@@ -139,6 +156,10 @@ class TicketViewSet(
         ticket = services.TICKETS.run(ticket.pk, name, by=request.user, data=data, expected_state=seen)
         return self.respond(ticket)
 
+    @extend_schema(methods=["GET"], responses=NotificationSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=NotificationCreateSerializer, responses={201: NotificationSerializer}
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=NotificationSerializer)
     def notifications(self, request, pk=None):
         ticket = self.get_object()
@@ -152,6 +173,8 @@ class TicketViewSet(
         )
         return Response(NotificationSerializer(notification).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["GET"], responses=CallNoteSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CallNoteCreateSerializer, responses={201: CallNoteSerializer})
     @action(detail=True, methods=["get", "post"], url_path="call-notes", serializer_class=CallNoteSerializer)
     def call_notes(self, request, pk=None):
         ticket = self.get_object()
@@ -163,19 +186,26 @@ class TicketViewSet(
         note = services.ticket_add_call_note(ticket_id=ticket.pk, by=request.user, data=request_data(request))
         return Response(CallNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=HistoryEntrySerializer)
     def history(self, request, pk=None):
         ticket = self.get_object()
         page = entries(Ticket, self.paginate_queryset(history_rows(ticket)))
         return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=RiskReviewSerializer)
+    @extend_schema(methods=["GET"], responses=RiskReviewSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=RiskReviewSignSerializer,
+        responses={201: RiskReviewSerializer, 409: CONFLICT, 429: LOCKED_OUT},
+    )
     @action(
         detail=True,
         methods=["get", "post"],
         url_path="risk-review",
         permission_classes=[CanSign],
         serializer_class=RiskReviewSerializer,
+        pagination_class=None,  # every review of the ticket, in one list
     )
     def risk_review(self, request, pk=None):
         ticket = self.get_object()
@@ -183,7 +213,9 @@ class TicketViewSet(
             return Response(
                 RiskReviewSerializer(ticket.risk_reviews.select_related("reviewer"), many=True).data
             )
-        review = services.risk_review_sign(ticket_id=ticket.pk, by=request.user, data=request_data(request))
+        review = services.risk_review_sign(
+            ticket_id=ticket.pk, by=request.user, data=request_data(request), request=request
+        )
         return Response(RiskReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
@@ -239,7 +271,8 @@ class DecisionSerializer(ProgramRequestSerializer):
     class Meta(ProgramRequestSerializer.Meta):
         fields = [*ProgramRequestSerializer.Meta.fields, "tickets_to_inform"]
 
-    def get_tickets_to_inform(self, program_request) -> list[dict]:
+    @extend_schema_field(LinkedTicketSerializer(many=True))
+    def get_tickets_to_inform(self, program_request):
         return LinkedTicketSerializer(self.context["moved"], many=True).data
 
 
@@ -257,7 +290,9 @@ class ProgramRequestViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ProgramRequestSerializer
     filterset_class = ProgramRequestFilter
 
-    @extend_schema(request=None, responses=DecisionSerializer)
+    @transition_schema(
+        services.PROGRAM_REQUESTS, DecisionSerializer, component="ProgramRequestTransition", expected=None
+    )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
         known_transition(services.PROGRAM_REQUESTS, name)

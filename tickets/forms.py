@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import lockout
 from customers.models import Contact, Customer
 from solutions.models import Category, KnownSolution
 from supportdesk.forms import (
@@ -106,13 +107,14 @@ class RiskReviewSignForm(forms.Form):
     comment = LongTextField(required=False, label=_("Kommentar"))
     password = TextField(widget=forms.PasswordInput, label=_("Ihr Passwort (Unterschrift)"), strip=False)
 
-    def __init__(self, data=None, *, user, review=None, **kwargs):
-        self.user, self.review = user, review
+    def __init__(self, data=None, *, user, review=None, request=None, **kwargs):
+        self.user, self.review, self.request = user, review, request
         super().__init__(data, **kwargs)
 
     def clean_password(self):
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise ValidationError(_("Das Passwort ist falsch; die Bewertung wurde nicht unterschrieben."))
+        # Through authenticate(): a wrong password counts for the lock-out and is recorded (R18).
+        wrong = _("Das Passwort ist falsch; die Bewertung wurde nicht unterschrieben.")
+        lockout.confirm_password(self.request, self.user, self.cleaned_data["password"], wrong=wrong)
         return ""
 
     def clean(self):

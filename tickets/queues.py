@@ -74,7 +74,9 @@ def risk_review_sign(request, ticket_pk):
     ticket = get_object_or_404(Ticket, pk=ticket_pk)
     return submit(
         request,
-        lambda: services.risk_review_sign(ticket_id=ticket.pk, by=request.user, data=request.POST.dict()),
+        lambda: services.risk_review_sign(
+            ticket_id=ticket.pk, by=request.user, data=request.POST.dict(), request=request
+        ),
         page=lambda **refused: risk_review_page(request, ticket_id=ticket.pk, **refused),
         done=_("Die Bewertung zu Vorgang %(number)s ist unterschrieben.") % {"number": ticket.number},
         to=reverse("risk-reviews"),

@@ -470,11 +470,12 @@ RISK_REVIEWS = register(
 )
 
 
-def risk_review_sign(*, ticket_id, by, data) -> RiskReview:
-    """R12: management signs the oldest pending review, re-entering the password."""
+def risk_review_sign(*, ticket_id, by, data, request=None) -> RiskReview:
+    """R12: management signs the oldest pending review, re-entering the password. `request`: the
+    HTTP request it came with, for the lock-out (R18); without one (a command) nothing is counted."""
     roles.require(roles.can_sign, by, RISK_REVIEWS.denied)
     try:
-        return RISK_REVIEWS.run(ticket_id, "sign", by=by, data=data)
+        return RISK_REVIEWS.run(ticket_id, "sign", by=by, data=data, request=request)
     except InvalidData as invalid:
         if "password" in invalid.form.errors:
             log.warning(

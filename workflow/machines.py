@@ -26,8 +26,7 @@ from django_fsm import ConcurrentTransition, Transition, can_proceed
 
 from audit import reasons
 from audit.history import save_audited
-from supportdesk.errors import Conflict
-from supportdesk.forms import validated
+from supportdesk.errors import Conflict, InvalidData
 
 NOT_POSSIBLE = _("„%(step)s“ ist im Status „%(state)s“ nicht möglich.")
 
@@ -120,11 +119,12 @@ class Machine:
         except ConcurrentTransition as error:
             raise Conflict(self.stale) from error
 
-    def run(self, pk, name: str, *, by, data, expected_state=None):
-        """Run transition `name` on the row `pk` with the submitted data; returns the row as saved."""
-        return self.perform(pk, name, by=by, data=data, expected_state=expected_state)[0]
+    def run(self, pk, name: str, *, by, data, expected_state=None, **form_kwargs):
+        """Run transition `name` on the row `pk` with the submitted data; returns the row as saved.
+        `form_kwargs`: what this run's form gets as well (the request, for a password it checks)."""
+        return self.perform(pk, name, by=by, data=data, expected_state=expected_state, **form_kwargs)[0]
 
-    def perform(self, pk, name: str, *, by, data, expected_state=None):
+    def perform(self, pk, name: str, *, by, data, expected_state=None, **form_kwargs):
         """As run(), and what the transition's effect returned (e.g. the other rows it moved)."""
         self.transition(name)
         result = None
@@ -143,11 +143,16 @@ class Machine:
                 raise Conflict(self.not_possible % words)
             if refusal := self.refusal(instance, name):
                 raise Conflict(refusal)
-            fields = validated(self.form(name, instance, by, data))
-            if name in self.effects:
-                result = self.effects[name](instance, by, **fields)
-            else:
-                self.apply(instance, name, by=by, **fields)
+            form = self.form(name, instance, by, data, **form_kwargs)
+            if form.is_valid():
+                if name in self.effects:
+                    result = self.effects[name](instance, by, **form.cleaned_data)
+                else:
+                    self.apply(instance, name, by=by, **form.cleaned_data)
+        if form.errors:
+            # Refused after the commit, which holds only what checking the data recorded: a wrong
+            # signature password is a failed sign-in for the lock-out (R18).
+            raise InvalidData(form)
         instance.refresh_from_db()
         return instance, result
 

@@ -186,7 +186,6 @@ def test_it_says_when_nothing_matches(web, mix):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"q": "Druck\x00"}, "Nullzeichen sind nicht erlaubt."),
         ({"state": "erledigt"}, "Bitte eine gültige Auswahl treffen."),
         ({"customer": "abc"}, "Bitte eine gültige Auswahl treffen."),
         ({"risk_relevant": "vielleicht"}, "Ja oder nein (true/false) wird erwartet."),
