@@ -1,13 +1,11 @@
 """The schema and its docs, for signed-in users only (DESIGN §7; SPECTACULAR_SETTINGS' SERVE_PERMISSIONS),
-without inline script (and Swagger UI without inline style), so the Content-Security-Policy lets them
-run (DESIGN §11).
+without inline script or style, so the Content-Security-Policy lets them run (DESIGN §11). (No Redoc:
+it inserts its styles inline and loads its logo from a CDN.)
 
 Apart from supportdesk.schema, whose AutoSchema these views' module needs fully loaded first.
 """
 
-from csp.decorators import csp_update
-from django.utils.decorators import method_decorator
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 
 
@@ -30,9 +28,3 @@ class SwaggerView(JsonRefusals, SpectacularSwaggerSplitView):
     """Swagger UI; its start script is a request of its own (`?script`), not inline."""
 
     template_name = "api/swagger_ui.html"
-
-
-# Redoc's script inserts its styles as <style> elements: the one page that needs inline styles.
-@method_decorator(csp_update({"style-src": ["'unsafe-inline'"]}), name="dispatch")
-class RedocView(JsonRefusals, SpectacularRedocView):
-    template_name = "api/redoc.html"

@@ -268,7 +268,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # Several models have a `state` or `kind`; name their enums in the schema (check --deploy stays clean).
     "ENUM_NAME_OVERRIDES": {
         "TicketStateEnum": "tickets.models.State",

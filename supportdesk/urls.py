@@ -10,7 +10,7 @@ from rest_framework.routers import DefaultRouter
 from audit.views import obtain_auth_token
 from customers.api import CustomerViewSet
 from solutions.api import KnownSolutionViewSet
-from supportdesk.schema_views import RedocView, SchemaView, SwaggerView
+from supportdesk.schema_views import SchemaView, SwaggerView
 from tickets.api import ProgramRequestViewSet, TicketViewSet
 
 router = DefaultRouter()
@@ -24,7 +24,6 @@ api_v1 = [
     path("auth/", include("rest_framework.urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include(router.urls)),
 ]
 

@@ -102,6 +102,7 @@ def test_check_deploy_with_production_settings_finds_nothing():
         "DJANGO_ALLOWED_HOSTS": "support.example.com",
         "DATABASE_URL": "postgres://supportdesk:secret@127.0.0.1:5432/supportdesk",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests' process, never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

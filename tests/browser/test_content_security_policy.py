@@ -23,7 +23,6 @@ MORE_PAGES = {
     "reports": "/reports/",
     "audit trail": "/audit/",
     "api docs": "/api/v1/docs/",
-    "api redoc": "/api/v1/redoc/",
     "admin": "/admin/",
 }
 
