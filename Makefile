@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint validation-report
+.PHONY: run test lint validation-report bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,3 +32,12 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+# Issue 14's benchmark (README "Performance") on the PostgreSQL database of DATABASE_URL, a database of
+# its own: fills it when it has no tickets (BENCH_TICKETS, default 100,000), then prints the latency table.
+BENCH_TICKETS ?= 100000
+bench: $(VENV)/.installed
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; *) echo "Set DATABASE_URL=postgres://..."; exit 1;; esac
+	$(PY) manage.py migrate --noinput
+	$(PY) bench/generate.py --tickets $(BENCH_TICKETS) --if-empty
+	$(PY) bench/latency.py
