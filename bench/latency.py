@@ -350,6 +350,9 @@ def main():
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients on the ticket list")
     parser.add_argument("--seconds", type=float, default=20, help="how long the concurrent clients run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (when started here)")
+    parser.add_argument(
+        "--only", action="append", default=[], help="only the pages whose label contains this (repeatable)"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to the benchmark's PostgreSQL database (bench/generate.py).")
@@ -358,6 +361,8 @@ def main():
     load_before = loadavg()
     created: list[int] = []
     all_pages = pages()
+    if args.only:  # the floor stays: every page is read as a ratio to it
+        all_pages = all_pages[:1] + [p for p in all_pages[1:] if any(text in p.label for text in args.only)]
     server = listener = None
     if args.url:
         address = urllib.parse.urlsplit(args.url)
@@ -372,8 +377,10 @@ def main():
         for page in all_pages:
             measure(page, sessions[page.user], args.n, args.warmups, created)
             print(f"  {page.label}: median {statistics.median(page.times):.1f} ms", file=sys.stderr)
-        answered, seconds, errors = concurrent(
-            host, port, sessions[SUPPORT].cookies, args.clients, args.seconds
+        answered, seconds, errors = (
+            concurrent(host, port, sessions[SUPPORT].cookies, args.clients, args.seconds)
+            if args.clients
+            else (0, 1, 0)
         )
     finally:
         if server is not None:
