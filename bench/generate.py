@@ -61,6 +61,8 @@ from bench.suggestion_search import NAMES, Writer  # noqa: E402
 from customers.models import Contact, Customer  # noqa: E402
 from customers.phone import normalize  # noqa: E402
 from solutions.models import KnownSolution  # noqa: E402
+from supportdesk import workdays  # noqa: E402
+from tickets.forms import ESCALATION_FOLLOW_UP_WORKING_DAYS  # noqa: E402
 from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket  # noqa: E402
 from vendor.models import SIC_NAME, ProgramRequest, Vendor, VendorContact  # noqa: E402
 
@@ -95,6 +97,7 @@ CLOSED_PATHS = (["fixed", "vendor_solution", "realized", "rejected"], [64, 22, 9
 RISK_SHARE = 0.02
 REOPEN_SHARE = 0.02
 KNOWN_SOLUTION_SHARE = 0.15
+CUSTOMER_INFORMED_AT_ESCALATION = 0.9  # the other escalations happen after the call ended
 PROGRAM_REQUEST_SIZES = ([1, 2, 3, 4, 5, 6], [45, 25, 14, 8, 5, 3])
 
 CUSTOMER_KINDS = [
@@ -655,7 +658,8 @@ class Generator:
     def escalate(self, case) -> None:
         rng, writer = self.rng, self.writer
         text = f"{case.ticket.values['description']} {writer.sentence(case.topic)} {writer.fill(FILLER)}"
-        self.move(case, "escalate", "escalated", problem_description=text)
+        follow_up = workdays.working_days_after(berlin_date(case.t), ESCALATION_FOLLOW_UP_WORKING_DAYS)
+        self.move(case, "escalate", "escalated", problem_description=text, follow_up_date=follow_up)
         self.vendor_contact(
             case,
             case.t + datetime.timedelta(milliseconds=3),
@@ -665,7 +669,8 @@ class Generator:
             vendor_person=rng.choice(SIC_PEOPLE) if rng.random() < 0.8 else "",
             vendor_reference=f"SIC-T{rng.randint(100000, 999999)}" if rng.random() < 0.6 else "",
         )
-        self.notification(case, case.t, "callback_promised", "escalate")
+        if rng.random() < CUSTOMER_INFORMED_AT_ESCALATION:
+            self.notification(case, case.t, "callback_promised", "escalate")
 
     def follow_up(self, case) -> None:
         next_date = berlin_date(case.t) + datetime.timedelta(days=self.rng.randint(3, 28))

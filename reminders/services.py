@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from accounts import roles
 from reminders.models import ReminderSent
+from supportdesk.workdays import is_working_day, next_working_day
 from tickets.models import RiskReview, Ticket
 from tickets.services import management_users
 
@@ -27,18 +28,6 @@ FOLLOW_UP_DIGEST = "follow_up_digest"
 RISK_REVIEW_OVERDUE = "risk_review_overdue"
 # Nothing is sent before this local time (Europe/Berlin), so a cron run at 00:05 mails nobody at night.
 SEND_FROM = datetime.time(7, 0)
-
-
-def is_working_day(day: datetime.date) -> bool:
-    """Monday to Friday; public holidays are not taken into account."""
-    return day.weekday() < 5
-
-
-def next_working_day(day: datetime.date) -> datetime.date:
-    day += datetime.timedelta(days=1)
-    while not is_working_day(day):
-        day += datetime.timedelta(days=1)
-    return day
 
 
 def review_overdue_at(requested_at: datetime.datetime) -> datetime.datetime:

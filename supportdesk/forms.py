@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from supportdesk.errors import InvalidData
@@ -80,6 +81,24 @@ class BooleanField(StrictMixin, forms.NullBooleanField):
     def validate(self, value):
         if value is None and self.value_required:
             raise ValidationError(self.error_messages["required"], code="required")
+
+
+class TickBox(forms.CheckboxInput):
+    """A checkbox for a BooleanField that also sends "false" when left unticked (a hidden field
+    before it; the last value wins), so "not ticked" on a page differs from "not sent" in the API."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value in (True, "true", "on"))
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+    def render(self, name, value, attrs=None, renderer=None):
+        unticked = format_html('<input type="hidden" name="{}" value="false">', name)
+        return unticked + super().render(name, value, attrs, renderer)
 
 
 class ModelChoiceField(StrictMixin, forms.ModelChoiceField):

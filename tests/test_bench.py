@@ -178,6 +178,10 @@ def transition_data(name, row, escalation, request, inquiries, ahead) -> dict:
             "vendor_contact_summary": escalation.summary,
             "vendor_person": escalation.vendor_person,
             "vendor_reference": escalation.vendor_reference,
+            "follow_up_date": ahead(row.follow_up_date),
+            "customer_informed": CustomerNotification.objects.filter(
+                ticket=escalation.ticket_id, kind="callback_promised"
+            ).exists(),
         }
     if name == "register_program_request":
         return {

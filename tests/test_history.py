@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from audit.history import save_audited
+from supportdesk import workdays
 from supportdesk.errors import Conflict
 from tests.conftest import client_for
 from tests.factories import CustomerFactory, run, ticket_in_state, tomorrow
@@ -117,11 +118,15 @@ def test_it_records_the_whole_work_instruction_path_in_the_ticket_history(suppor
     assert intake["number"] == [None, created.json()["number"]]
     assert intake["priority"] == [None, "normal"]
     assert triage == {"category": ["", "software"]}
-    assert escalate == {"problem_description": ["", "Reproduzierbar seit 12.3."]}
+    escalated_until = workdays.working_days_after(timezone.localdate(), 3).isoformat()
+    assert escalate == {
+        "problem_description": ["", "Reproduzierbar seit 12.3."],
+        "follow_up_date": [None, escalated_until],  # on follow-up from the escalation on
+    }
     assert register == {
         "program_request": [None, program_request_id],
         "priority": ["normal", "high"],
-        "follow_up_date": [None, first_date],
+        "follow_up_date": [escalated_until, first_date],
     }
     assert follow_up == {"follow_up_date": [first_date, second_date]}
     assert realize == {"follow_up_date": [second_date, None]}
@@ -288,6 +293,7 @@ def test_it_pages_the_history_and_keeps_its_order(support_user):
     reasons = [e["reason"] for e in entries]
     assert reasons == ["intake", "triage", "escalate", "register_program_request", *["follow_up"] * 3]
     # The first entry of a later page still shows the change against the row before it.
-    assert pages[1]["results"][0]["changes"]["follow_up_date"] == [None, tomorrow().isoformat()]
+    escalated_until = workdays.working_days_after(timezone.localdate(), 3).isoformat()
+    assert pages[1]["results"][0]["changes"]["follow_up_date"] == [escalated_until, tomorrow().isoformat()]
     assert pages[1]["results"][0]["from_state"] == "escalated"
     assert pages[2]["results"][0]["changes"] == {"follow_up_date": [later(3), later(4)]}

@@ -14,6 +14,7 @@ from accounts import roles
 from audit.history import save_audited
 from reminders import services
 from reminders.models import ReminderSent
+from supportdesk import workdays
 from tests.factories import run, ticket_in_state, user_with_role
 from tickets.models import State
 
@@ -71,7 +72,7 @@ def test_a_review_is_overdue_one_working_day_after_it_was_requested(requested, o
 
 def test_working_days_are_monday_to_friday():
     week = [datetime.date(2026, 3, 16) + datetime.timedelta(days=n) for n in range(7)]
-    assert [services.is_working_day(day) for day in week] == [True] * 5 + [False] * 2
+    assert [workdays.is_working_day(day) for day in week] == [True] * 5 + [False] * 2
 
 
 # ---- risk review reminders ---------------------------------------------------------------------

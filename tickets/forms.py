@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import lockout
 from customers.models import Contact, Customer
 from solutions.models import Category, KnownSolution
+from supportdesk import workdays
 from supportdesk.forms import (
     PLEASE_CHOOSE,
     BooleanField,
@@ -17,6 +18,7 @@ from supportdesk.forms import (
     LongTextField,
     ModelChoiceField,
     TextField,
+    TickBox,
 )
 from tickets.models import (
     CallNote,
@@ -161,13 +163,6 @@ class FixImmediatelyForm(TransitionForm):
         return kind
 
 
-class EscalateForm(TransitionForm):
-    problem_description = LongTextField(label=_("Vollständige Problemdokumentation"))
-    vendor_contact_summary = LongTextField(label=_("Besprochen mit SIC"))
-    vendor_person = TextField(max_length=200, required=False, label=_("Ansprechpartner bei SIC"))
-    vendor_reference = TextField(max_length=100, required=False, label=_("Referenz bei SIC"))
-
-
 def validate_not_past(value):
     if value < timezone.localdate():
         raise ValidationError(_("Das Datum darf nicht in der Vergangenheit liegen."), code="past")
@@ -176,6 +171,43 @@ def validate_not_past(value):
 def validate_future(value):
     if value <= timezone.localdate():
         raise ValidationError(_("Die nächste Wiedervorlage muss nach heute liegen."), code="not_future")
+
+
+# DESIGN §4 escalate: without a date the ticket is on follow-up three working days from today.
+ESCALATION_FOLLOW_UP_WORKING_DAYS = 3
+
+
+class EscalateForm(TransitionForm):
+    problem_description = LongTextField(label=_("Vollständige Problemdokumentation"))
+    vendor_contact_summary = LongTextField(label=_("Besprochen mit SIC"))
+    vendor_person = TextField(max_length=200, required=False, label=_("Ansprechpartner bei SIC"))
+    vendor_reference = TextField(max_length=100, required=False, label=_("Referenz bei SIC"))
+    follow_up_date = DateField(
+        required=False,
+        validators=[validate_not_past],
+        label=_("Wiedervorlage"),
+        help_text=_("Leer: in drei Arbeitstagen. An diesem Tag wird bei SIC nachgefragt."),
+    )
+    # The record says what was said, never more: "callback promised" only when the agent says so.
+    # The API's default is yes (DESIGN §4); on the page it is a box the agent ticks.
+    customer_informed = BooleanField(
+        required=False,
+        widget=TickBox,
+        label=_("Dem Kunden gesagt: „Wir klären das mit SIC und melden uns bei Ihnen.“"),
+        help_text=_(
+            "Nur ankreuzen, wenn Sie es dem Kunden gesagt haben: dann wird „Rückruf zugesagt“ festgehalten."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("follow_up_date") and "follow_up_date" not in self.errors:
+            data["follow_up_date"] = workdays.working_days_after(
+                timezone.localdate(), ESCALATION_FOLLOW_UP_WORKING_DAYS
+            )
+        if data.get("customer_informed") is None:
+            data["customer_informed"] = True
+        return data
 
 
 class RegisterProgramRequestForm(TransitionForm):

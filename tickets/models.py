@@ -244,8 +244,9 @@ class Ticket(ConcurrentTransitions, VersionedModel, AuditedModel):
         permission=may_work,
         custom={"label": _("An SIC eskalieren")},
     )
-    def escalate(self, *, problem_description):
+    def escalate(self, *, problem_description, follow_up_date):
         self.problem_description = problem_description
+        self.follow_up_date = follow_up_date  # waiting for SIC is on follow-up from now on (step 9)
 
     @transition(
         field=state,

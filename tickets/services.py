@@ -205,8 +205,20 @@ def _fix_immediately(ticket, by, *, resolution_kind, solution, known_solution):
         )
 
 
-def _escalate(ticket, by, *, problem_description, vendor_contact_summary, vendor_person, vendor_reference):
-    TICKETS.apply(ticket, "escalate", by=by, problem_description=problem_description)
+def _escalate(
+    ticket,
+    by,
+    *,
+    problem_description,
+    vendor_contact_summary,
+    vendor_person,
+    vendor_reference,
+    follow_up_date,
+    customer_informed,
+):
+    TICKETS.apply(
+        ticket, "escalate", by=by, problem_description=problem_description, follow_up_date=follow_up_date
+    )
     vendor_services.vendor_contact_record(
         ticket=ticket,
         by=by,
@@ -216,9 +228,10 @@ def _escalate(ticket, by, *, problem_description, vendor_contact_summary, vendor
         vendor_person=vendor_person,
         vendor_reference=vendor_reference,
     )
-    _record_notification(
-        ticket, by, "escalate", kind=NotificationKind.CALLBACK_PROMISED, at=ticket.state_entered_at
-    )
+    if customer_informed:
+        _record_notification(
+            ticket, by, "escalate", kind=NotificationKind.CALLBACK_PROMISED, at=ticket.state_entered_at
+        )
 
 
 def _register_program_request(

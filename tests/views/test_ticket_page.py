@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts import roles
+from supportdesk import workdays
 from tests.conftest import web_client
 from tests.factories import (
     PASSWORD,
@@ -564,6 +565,7 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
     ]
     html = response.content.decode()
     support, manager = escape(support_user.get_full_name()), escape(management_user.get_full_name())
+    escalated_until = workdays.working_days_after(timezone.localdate(), 3)
     expected_in_order = [
         "Vorgang angelegt",
         "Betreff: Rezeptdruck bricht ab",
@@ -577,6 +579,7 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
         "Kunde zurückgerufen.",
         "<strong>An SIC eskalieren</strong>",
         "Status: In Prüfung → Bei SIC",
+        f"Wiedervorlage: — → {escalated_until:%d.%m.%Y}",  # escalate puts it on follow-up
         "Kundeninformation: Rückmeldung zugesagt (Telefon)",
         "Kontakt mit SIC: Eskalation",
         "Referenz: SIC-4711",
@@ -587,7 +590,7 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
         "<strong>Angaben korrigiert</strong>",
         "Betreff: Rezeptdruck bricht ab → Rezeptdruck bricht bei Muster 16 ab",
         "<strong>Wiedervorlage: bei SIC nachgefragt</strong>",
-        f"Wiedervorlage: — → {tomorrow():%d.%m.%Y}",
+        f"Wiedervorlage: {escalated_until:%d.%m.%Y} → {tomorrow():%d.%m.%Y}",
         "Kontakt mit SIC: Nachfrage",
         "SIC: Umsetzung in Arbeit.",
     ]
