@@ -14,7 +14,8 @@ from supportdesk.schema import CONFLICT, LOCKED_OUT, ModelSerializer, form_body
 from tickets import selectors, services
 from tickets.forms import CallNoteForm, NotificationForm, RiskReviewSignForm, TicketCreateForm, TicketEditForm
 from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket
-from vendor.models import ProgramRequest
+from vendor.forms import VendorContactForm
+from vendor.models import ProgramRequest, VendorContact
 from workflow.api import edit_request, known_transition, transition_request, transition_schema, version_field
 
 # The request bodies, from the forms that validate them.
@@ -23,6 +24,7 @@ TicketEditSerializer = form_body(TicketEditForm, "TicketEdit", version=version_f
 CallNoteCreateSerializer = form_body(CallNoteForm, "CallNoteCreate")
 NotificationCreateSerializer = form_body(NotificationForm, "NotificationCreate")
 RiskReviewSignSerializer = form_body(RiskReviewSignForm, "RiskReviewSign")
+VendorContactCreateSerializer = form_body(VendorContactForm, "VendorContactCreate")
 
 
 class TicketSerializer(ModelSerializer):
@@ -80,6 +82,25 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomerNotification
         fields = ["id", "ticket", "kind", "channel", "note", "created_by", "created_at"]
+
+
+class VendorContactSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = VendorContact
+        fields = [
+            "id",
+            "ticket",
+            "kind",
+            "channel",
+            "vendor_person",
+            "summary",
+            "vendor_reference",
+            "outcome",
+            "created_by",
+            "created_at",
+        ]
 
 
 class RiskReviewSerializer(serializers.ModelSerializer):
@@ -185,6 +206,28 @@ class TicketViewSet(
             )
         note = services.ticket_add_call_note(ticket_id=ticket.pk, by=request.user, data=request_data(request))
         return Response(CallNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=VendorContactSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=VendorContactCreateSerializer, responses={201: VendorContactSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="vendor-contacts",
+        serializer_class=VendorContactSerializer,
+    )
+    def vendor_contacts(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "GET":
+            contacts = ticket.vendor_contacts.select_related("created_by")
+            return self.get_paginated_response(
+                VendorContactSerializer(self.paginate_queryset(contacts), many=True).data
+            )
+        contact = services.ticket_add_vendor_contact(
+            ticket_id=ticket.pk, by=request.user, data=request_data(request)
+        )
+        return Response(VendorContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=HistoryEntrySerializer)

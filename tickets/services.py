@@ -49,7 +49,7 @@ from tickets.models import (
     can_become_known_solution,
 )
 from vendor import services as vendor_services
-from vendor.forms import RealizeForm, RejectForm
+from vendor.forms import RealizeForm, RejectForm, VendorContactForm
 from vendor.models import ProgramRequest, VendorContact
 from workflow.edits import correct
 from workflow.machines import Machine, register
@@ -61,6 +61,7 @@ REASONS = {
     "intake": gettext_lazy("Anruf erfasst"),
     "call_note": gettext_lazy("Gesprächsnotiz erfasst"),
     "customer_notification": gettext_lazy("Kundeninformation erfasst"),
+    "vendor_contact": gettext_lazy("Kontakt mit SIC erfasst"),
     "customer_email": gettext_lazy("Kunde per E-Mail informiert"),
     "authority_report": gettext_lazy("Meldung an die Behörde erfasst"),
 }
@@ -374,6 +375,16 @@ def ticket_add_call_note(*, ticket_id, by, data) -> CallNote:
         note = CallNote(ticket=Ticket.objects.get(pk=ticket_id), created_by=by, **fields)
         save_audited(note, by=by, reason="call_note")
     return note
+
+
+def ticket_add_vendor_contact(*, ticket_id, by, data) -> VendorContact:
+    """A contact with SIC outside the transitions (an inquiry, SIC reporting on its own, other):
+    recorded as it happened, with its channel; the follow-up date stays where it is."""
+    roles.require(roles.can_work, by, READ_ONLY)
+    fields = validated(VendorContactForm(data))
+    with transaction.atomic():
+        ticket = Ticket.objects.get(pk=ticket_id)
+        return vendor_services.vendor_contact_record(ticket=ticket, by=by, reason="vendor_contact", **fields)
 
 
 def ticket_add_notification(*, ticket_id, by, data) -> CustomerNotification:

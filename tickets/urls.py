@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/<int:pk>/transitions/<slug:name>/", views.ticket_transition, name="ticket-transition"),
     path("tickets/<int:pk>/call-notes/", views.ticket_call_note, name="ticket-call-note"),
     path("tickets/<int:pk>/notifications/", views.ticket_notification, name="ticket-notification"),
+    path("tickets/<int:pk>/vendor-contacts/", views.ticket_vendor_contact, name="ticket-vendor-contact"),
     path("tickets/<int:pk>/email/", customer_email.ticket_email, name="ticket-email"),
     path("tickets/<int:pk>/known-solution/", views.ticket_known_solution, name="ticket-known-solution"),
     path("tickets/<int:pk>/audit-report.pdf", views.ticket_audit_report, name="ticket-audit-report"),

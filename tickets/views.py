@@ -19,6 +19,7 @@ from supportdesk.pages import submit
 from tickets import audit_report, selectors, services, suggestions
 from tickets.forms import AuthorityReportForm, CallNoteForm, NotificationForm, TicketEditForm
 from tickets.models import NotificationKind, RiskReview, State, Ticket
+from vendor.forms import VendorContactForm
 from workflow.views import page_form, panels, transition_view
 
 # ---- the list -------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def ticket_list(request):
 
 # ---- the ticket page ------------------------------------------------------------------------
 
-RECORD_FORMS = (CallNoteForm, NotificationForm, TicketEditForm)
+RECORD_FORMS = (CallNoteForm, NotificationForm, VendorContactForm, TicketEditForm)
 
 
 def edit_form(ticket, data=None):
@@ -103,6 +104,9 @@ def ticket_page(request, pk, *, status=200, conflict=None, invalid=None):
             "note_form": page_form(record if isinstance(record, CallNoteForm) else CallNoteForm(), "note"),
             "notification_form": page_form(
                 record if isinstance(record, NotificationForm) else NotificationForm(), "notification"
+            ),
+            "vendor_contact_form": page_form(
+                record if isinstance(record, VendorContactForm) else VendorContactForm(), "vendor_contact"
             ),
             "edit_form": edit_form(ticket, record if isinstance(record, TicketEditForm) else None),
             "known_solution_offer": selectors.known_solution_offer(ticket),
@@ -167,6 +171,17 @@ def ticket_call_note(request, pk):
         pk,
         lambda: services.ticket_add_call_note(ticket_id=pk, by=request.user, data=request.POST),
         _("Die Gesprächsnotiz wurde gespeichert."),
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
+def ticket_vendor_contact(request, pk):
+    return on_ticket_page(
+        request,
+        pk,
+        lambda: services.ticket_add_vendor_contact(ticket_id=pk, by=request.user, data=request.POST),
+        _("Der Kontakt mit SIC wurde gespeichert."),
     )
 
 

@@ -5,9 +5,24 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.forms import DateField, LongTextField, TextField
+from supportdesk.forms import ChoiceField, DateField, LongTextField, TextField
+from vendor.models import VendorContact
 
 MIN_JUSTIFICATION = 10
+
+
+class VendorContactForm(forms.Form):
+    """A contact with SIC recorded on its own (not a step of the work instruction): our inquiry,
+    a report SIC made unprompted, anything else. It never moves the follow-up date."""
+
+    RECORDABLE = [VendorContact.Kind.INQUIRY, VendorContact.Kind.VENDOR_REPORT, VendorContact.Kind.OTHER]
+
+    kind = ChoiceField(choices=[(kind.value, kind.label) for kind in RECORDABLE], label=_("Art"))
+    channel = ChoiceField(choices=VendorContact.Channel.choices, label=_("Weg"))
+    vendor_person = TextField(max_length=200, required=False, label=_("Ansprechpartner bei SIC"))
+    summary = LongTextField(label=_("Inhalt"))
+    vendor_reference = TextField(max_length=100, required=False, label=_("Referenz bei SIC"))
+    outcome = LongTextField(required=False, label=_("Ergebnis"))
 
 
 class RejectForm(forms.Form):

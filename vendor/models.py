@@ -34,11 +34,15 @@ class VendorContact(AuditedModel):
     class Kind(models.TextChoices):
         ESCALATION = "escalation", _("Eskalation")
         INQUIRY = "inquiry", _("Nachfrage")
+        # SIC reported on its own: no chasing, so the follow-up date stays and the figures count it apart.
+        VENDOR_REPORT = "vendor_report", _("Meldung von SIC")
+        OTHER = "other", _("Sonstiges")
 
     class Channel(models.TextChoices):
         PHONE = "phone", _("Telefon")
         EMAIL = "email", _("E-Mail")
         PORTAL = "portal", _("Portal")
+        IN_PERSON = "in_person", _("persönlich")
 
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.PROTECT, related_name="vendor_contacts", verbose_name=_("Vorgang")
