@@ -14,11 +14,13 @@ class DeletionRefused(Exception):
 
 
 class Conflict(Exception):
-    """The state of the object forbids the action (R1–R3, R6): HTTP 409."""
+    """The state of the object forbids the action (R1–R3, R6): HTTP 409. `form`: the refused form,
+    unbound, with what the person sent as its initial values, for a page to show again (R14)."""
 
-    def __init__(self, message):
+    def __init__(self, message, form=None):
         super().__init__(message)
         self.message = message
+        self.form = form
 
 
 class InvalidData(Exception):

@@ -18,6 +18,20 @@ def version_seen(request) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
 
 
+def as_typed(form_class, data, **kwargs):
+    """An unbound form showing `data` as typed, for a page refused with a conflict (R14): unbound, so
+    nothing is validated again (a signature password would be checked twice); passwords are not
+    shown again."""
+    values = data.dict() if hasattr(data, "dict") else dict(data or {})
+    form = form_class(**kwargs)
+    form.initial = {
+        name: values[name]
+        for name, field in form.fields.items()
+        if name in values and not isinstance(field.widget, forms.PasswordInput)
+    }
+    return form
+
+
 def validated(form) -> dict:
     """The form's cleaned data; invalid input is refused with the form and its errors (R4, R14)."""
     if not form.is_valid():

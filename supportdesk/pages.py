@@ -18,7 +18,8 @@ def submit(request, write, *, page, done, to):
     except InvalidData as invalid:
         return page(status=400, invalid=invalid.form)
     except Conflict as conflict:
-        return page(status=409, conflict=conflict.message)
+        typed = {} if conflict.form is None else {"invalid": conflict.form}  # shown again (R14)
+        return page(status=409, conflict=conflict.message, **typed)
     messages.success(request, done(saved) if callable(done) else done)
     return redirect(to(saved) if callable(to) else to)
 

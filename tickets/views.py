@@ -20,7 +20,7 @@ from tickets import audit_report, selectors, services, suggestions
 from tickets.forms import AuthorityReportForm, CallNoteForm, NotificationForm, TicketEditForm
 from tickets.models import NotificationKind, RiskReview, State, Ticket
 from vendor.forms import VendorContactForm
-from workflow.views import page_form, panels, transition_view
+from workflow.views import page_form, panels, transition_view, typed_values
 
 # ---- the list -------------------------------------------------------------------------------
 
@@ -86,6 +86,7 @@ def ticket_page(request, pk, *, status=200, conflict=None, invalid=None):
         "ticket": ticket,
         "timeline": selectors.ticket_timeline(ticket),
         "conflict": conflict,
+        "unsaved": typed_values(invalid) if conflict and invalid is not None else [],
         "authority_reports": authority_reports(ticket, user, invalid),
         "email_kinds": NotificationKind.choices,
     }

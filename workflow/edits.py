@@ -4,7 +4,7 @@ from django.db import transaction
 
 from audit.history import save_audited
 from supportdesk.errors import Conflict
-from supportdesk.forms import validated
+from supportdesk.forms import as_typed, validated
 
 
 def correct(model, pk, *, form, by, data, reason: str, stale: str, expected_version=None, **form_kwargs):
@@ -13,10 +13,11 @@ def correct(model, pk, *, form, by, data, reason: str, stale: str, expected_vers
     row. Returns the row as saved."""
     with transaction.atomic():
         instance = model.objects.select_for_update().get(pk=pk)
-        if expected_version is not None and expected_version != instance.version:
-            raise Conflict(stale)
+        kwargs = {k: v(instance) for k, v in form_kwargs.items()}
         current = form.current_values(instance)
-        fields = validated(form({**current, **data}, **{k: v(instance) for k, v in form_kwargs.items()}))
+        if expected_version is not None and expected_version != instance.version:
+            raise Conflict(stale, form=as_typed(form, {**current, **data}, **kwargs))
+        fields = validated(form({**current, **data}, **kwargs))
         for name, value in fields.items():
             setattr(instance, name, value)
         save_audited(instance, by=by, reason=reason)

@@ -27,6 +27,7 @@ from django_fsm import ConcurrentTransition, Transition, can_proceed
 from audit import reasons
 from audit.history import save_audited
 from supportdesk.errors import Conflict, InvalidData
+from supportdesk.forms import as_typed
 
 NOT_POSSIBLE = _("„%(step)s“ ist im Status „%(state)s“ nicht möglich.")
 
@@ -137,18 +138,23 @@ class Machine:
                 "state": self.state_label(instance),
                 "stale": self.stale,
             }
+            typed = as_typed(self.forms[name], data, **self.form_kwargs(instance, by), **form_kwargs)
             if expected_state and expected_state != getattr(instance, self.field_name):
-                raise Conflict((self.moved_on or self.not_possible) % words)
+                raise Conflict((self.moved_on or self.not_possible) % words, form=typed)
             if not can_proceed(getattr(instance, name), check_conditions=False):
-                raise Conflict(self.not_possible % words)
+                raise Conflict(self.not_possible % words, form=typed)
             if refusal := self.refusal(instance, name):
-                raise Conflict(refusal)
+                raise Conflict(refusal, form=typed)
             form = self.form(name, instance, by, data, **form_kwargs)
             if form.is_valid():
-                if name in self.effects:
-                    result = self.effects[name](instance, by, **form.cleaned_data)
-                else:
-                    self.apply(instance, name, by=by, **form.cleaned_data)
+                try:
+                    if name in self.effects:
+                        result = self.effects[name](instance, by, **form.cleaned_data)
+                    else:
+                        self.apply(instance, name, by=by, **form.cleaned_data)
+                except Conflict as conflict:  # saved meanwhile, or a guard of the effect
+                    conflict.form = conflict.form or typed
+                    raise
         if form.errors:
             # Refused after the commit, which holds only what checking the data recorded: a wrong
             # signature password is a failed sign-in for the lock-out (R18).

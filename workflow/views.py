@@ -30,6 +30,24 @@ def page_form(form, prefix: str):
     return form
 
 
+def typed_values(form) -> list[tuple[str, str]]:
+    """What a form refused with a conflict held (its initial values, supportdesk.forms.as_typed), as
+    label and text: shown beside the conflict, also when its panel is gone with the state (R14)."""
+    rows = []
+    for name, value in form.initial.items():
+        field = form.fields[name]
+        if value in ("", None) or isinstance(field.widget, forms.HiddenInput):
+            continue
+        if isinstance(field, forms.NullBooleanField):
+            text = _("ja") if field.to_python(value) else _("nein")
+        elif isinstance(field, forms.ModelChoiceField):
+            text = str(field.queryset.filter(pk=value).first() or value) if str(value).isdigit() else value
+        else:
+            text = dict(getattr(field, "choices", None) or {}).get(value, value)
+        rows.append((str(field.label or name), str(text)))
+    return rows
+
+
 def panels(machine: Machine, instance, user, *, url: str, invalid=None, prefill=None) -> list[dict]:
     """A panel per transition `user` may run now. `invalid`: the form of a refused submission, shown
     again in its panel with the input and the errors; `prefill`: initial data by name (that panel
