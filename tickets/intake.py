@@ -80,6 +80,11 @@ SUGGEST_AS_TYPED = {
 }
 
 
+ASK_RISK_FIRST = gettext_lazy(
+    "Bevor die Lösung übernommen wird: Ist es ein risikorelevantes Ereignis? Bitte „ja“ oder „nein“ wählen."
+)
+
+
 class UseSolutionForm(forms.Form):
     """ "Diese Lösung übernehmen" beside the form: a known solution or a similar solved ticket."""
 
@@ -102,11 +107,10 @@ class UseSolutionForm(forms.Form):
     def chosen(data) -> bool:
         return data is not None and bool(data.get("use_solution") or data.get("use_ticket_solution"))
 
-    def triage_data(self) -> dict:
-        """Without answers in the triage section: the category of the adopted solution, no risk."""
+    def category(self) -> str:
+        """The adopted solution's category: the triage's unless the agent chose another."""
         known, source = self.cleaned_data["use_solution"], self.cleaned_data["use_ticket_solution"]
-        category = known.category if known else source.category
-        return {"category": category, "risk_relevant": False, "risk_description": ""}
+        return known.category if known else source.category
 
     def fix_data(self) -> dict:
         known, source = self.cleaned_data["use_solution"], self.cleaned_data["use_ticket_solution"]
@@ -144,6 +148,10 @@ class IntakePage:
         self.use = UseSolutionForm(data)
         self.using_solution = UseSolutionForm.chosen(data)
         self.run_triage = triage or self.using_solution
+        if self.using_solution:
+            # The solution brings its category; the risk question is the agent's to answer (R3).
+            self.triage.fields["category"].required = False
+            self.triage.fields["risk_relevant"].error_messages["required"] = ASK_RISK_FIRST
 
     def selected(self):
         """The picked customer and contact (bound or initial), for the page to show."""
@@ -162,11 +170,9 @@ class IntakePage:
 
     @property
     def answering_triage(self):
-        """The triage section's answers count: "Speichern und prüfen", or any of them given when a
-        solution is adopted (else the solution's category and "no risk" are taken)."""
-        if not self.run_triage:
-            return False
-        return not self.using_solution or any(self.triage[name].data for name in self.triage.fields)
+        """The triage section counts with "Speichern und prüfen" and when a solution is adopted: no
+        record says "not risk-relevant" unless the agent answered so."""
+        return self.run_triage
 
     def used_forms(self):
         used = [self.caller, self.problem]
@@ -217,14 +223,17 @@ class IntakePage:
     def triage_answers(self):
         if not self.run_triage:
             return None
-        return raw(self.triage) if self.answering_triage else self.use.triage_data()
+        answers = raw(self.triage)
+        if self.using_solution and not answers["category"]:
+            answers["category"] = self.use.category()
+        return answers
 
     def show_errors(self, service_form):
         """Put a service form's errors on the page's field of the same name (hidden ones on top)."""
         page_forms = {
             CustomerForm: [self.new_customer],
             ContactForm: [self.new_contact],
-            TriageForm: [self.triage if self.answering_triage else self.use],
+            TriageForm: [self.triage],
             FixImmediatelyForm: [self.use],
         }.get(type(service_form), [self.caller, self.problem])
         for field, errors in service_form.errors.items():

@@ -87,7 +87,16 @@ def test_typing_the_problem_suggests_the_known_solution_and_one_click_solves_the
     expect(solutions.first).to_contain_text(target.title)
     screenshot()
 
+    # The risk question comes first: nothing is saved until the agent answers it.
     suggestion.get_by_role("button", name="Diese Lösung übernehmen").click()
+    expect(
+        page.get_by_text("Bevor die Lösung übernommen wird: Ist es ein risikorelevantes Ereignis?")
+    ).to_be_visible()
+    assert not Ticket.objects.exists()
+    page.locator('input[name="triage-risk_relevant"][value="false"]').check()
+    page.get_by_role("list", name="Passende bekannte Lösungen").get_by_role("listitem").filter(
+        has_text=target.title
+    ).get_by_role("button", name="Diese Lösung übernehmen").click()
     expect_message(
         page, re.compile(r"Vorgang \d{4}-\d{6} wurde angelegt und mit der übernommenen Lösung gelöst")
     )

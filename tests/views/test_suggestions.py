@@ -15,6 +15,7 @@ from solutions.models import KnownSolution
 from tests.conftest import web_client
 from tests.factories import CustomerFactory, create_ticket, run, ticket_in_state
 from tests.views.test_intake import call, counts
+from tickets import intake
 from tickets import selectors as ticket_selectors
 from tickets.models import Channel, NotificationKind, RiskReview, State, Ticket
 
@@ -58,9 +59,10 @@ def fragment(client, summary="", description="", **params):
 
 
 def use(data, **choice):
-    """The intake form submitted by a use-button beside it (instead of "Speichern")."""
+    """The intake form submitted by a use-button beside it (instead of "Speichern"), the risk
+    question answered "no" unless the test answers it otherwise."""
     data = {key: value for key, value in data.items() if key != "save"}
-    return {**data, **choice}
+    return {"triage-risk_relevant": "false", **data, **choice}
 
 
 @pytest.fixture
@@ -291,6 +293,18 @@ def test_adopting_the_solution_of_a_similar_ticket(web, support_user, printing):
     assert second.resolution_kind == "known_workaround"
     assert second.category == own.category
     assert second.notifications.get().kind == NotificationKind.SOLUTION
+
+
+@pytest.mark.req("R3")
+def test_adopting_a_solution_asks_the_risk_question_first(web, support_user, printing):
+    data = {**use(call(CustomerFactory()), use_solution=printing.pk), "triage-risk_relevant": ""}
+    before = counts()
+    response = web.post(NEW, data)
+    assert response.status_code == 400
+    assert counts() == before  # no record says "not risk-relevant" without the agent's answer
+    assert response.context["triage"].errors["risk_relevant"] == [str(intake.ASK_RISK_FIRST)]
+    html = response.content.decode()
+    assert 'class="transition" open' in html  # the triage section, open at the question
 
 
 @pytest.mark.req("R14")
