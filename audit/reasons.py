@@ -11,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 _labels: dict[tuple[str | None, str], str] = {}
 
+# A correction of recorded facts states its reason (R20): the history row's reason is the code and
+# the person's words, "edit: Tippfehler im Namen", and reads "Angaben korrigiert: Tippfehler im Namen".
+CORRECTION = "edit"
+
+
+def correction(stated: str) -> str:
+    return f"{CORRECTION}: {stated}"
+
 
 def register(labels: dict, *, model=None) -> None:
     """Labels by reason code, for the rows of `model` only or (None) of every model."""
@@ -23,6 +31,8 @@ def label(code: str | None, *, model=None) -> str:
     """The label of `code` on a row of `model` (its model label, e.g. "capa.CapaProposal")."""
     if not code:
         return ""
+    if code.startswith(f"{CORRECTION}: "):
+        return f"{label(CORRECTION, model=model)}: {code[len(CORRECTION) + 2 :]}"
     scope = model if isinstance(model, str) or model is None else model._meta.label
     text = _labels.get((scope, code)) or _labels.get((None, code))
     return str(text) if text is not None else code

@@ -55,6 +55,7 @@ from django.db import connection, models, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts import roles  # noqa: E402
+from audit import reasons  # noqa: E402
 from audit.chain import GENESIS, row_hash  # noqa: E402
 from audit.models import VersionedModel  # noqa: E402
 from bench.suggestion_search import NAMES, Writer  # noqa: E402
@@ -717,10 +718,11 @@ class Generator:
 
     def edit(self, case) -> None:
         if self.rng.random() < 0.5:
-            values = {"assignee_id": self.agent()}
+            values, stated = {"assignee_id": self.agent()}, "Kollegin übernimmt den Vorgang"
         else:
             values = {"caller_phone": self.phone(self.rng.choice(MOBILE_PREFIXES))}
-        change(case.ticket, case.t, case.agent, "edit", **values)
+            stated = "Kunde nannte eine neue Rückrufnummer"
+        change(case.ticket, case.t, case.agent, reasons.correction(stated), **values)  # R20
 
     def sign(self, case, at=None) -> None:
         """Management signs the risk review (R12): at `at`, or now in the ticket's story."""

@@ -6,13 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers import selectors, services
-from customers.forms import ContactForm, CustomerForm
+from customers.forms import ContactForm, CustomerEditForm, CustomerForm
 from customers.models import Contact, Customer
 from supportdesk.api import BooleanFilter, request_data
 from supportdesk.schema import form_body
 
 # The request bodies, from the forms that validate them.
 CustomerWriteSerializer = form_body(CustomerForm, "CustomerWrite")
+CustomerEditSerializer = form_body(CustomerEditForm, "CustomerEdit")
 ContactCreateSerializer = form_body(ContactForm, "ContactCreate")
 
 
@@ -67,7 +68,7 @@ class CustomerFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     create=extend_schema(request=CustomerWriteSerializer, responses={201: CustomerSerializer}),
-    partial_update=extend_schema(request=CustomerWriteSerializer, responses=CustomerSerializer),
+    partial_update=extend_schema(request=CustomerEditSerializer, responses=CustomerSerializer),
 )
 class CustomerViewSet(
     mixins.ListModelMixin,

@@ -1,7 +1,7 @@
 from django import forms
 
 from customers.models import Contact, Customer
-from supportdesk.forms import TextField
+from supportdesk.forms import CorrectionReasonField, TextField
 
 
 class CustomerForm(forms.ModelForm):
@@ -24,6 +24,12 @@ class CustomerForm(forms.ModelForm):
             ["customer_number", "name", "street", "postal_code", "city", "phone", "alt_phone", "notes"],
             TextField,
         )
+
+
+class CustomerEditForm(CustomerForm):
+    """A correction of the customer's data, with its reason (R20)."""
+
+    reason = CorrectionReasonField()
 
 
 class ContactForm(forms.ModelForm):

@@ -2,8 +2,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from audit import reasons
 from audit.history import save_audited
-from customers.forms import ContactForm, CustomerForm
+from customers.forms import ContactForm, CustomerEditForm, CustomerForm
 from customers.models import Contact, Customer
 from supportdesk.forms import validated
 
@@ -31,7 +32,9 @@ def customer_update(*, customer_id, by, data) -> Customer:
         # Locked while merged, so two people editing different fields at once both keep theirs.
         customer = Customer.objects.select_for_update(no_key=True).get(pk=customer_id)
         current = {name: getattr(customer, name) for name in CustomerForm._meta.fields}
-        return _save(CustomerForm({**current, **data}, instance=customer), by=by, reason="edit")
+        form = CustomerEditForm({**current, **data}, instance=customer)
+        stated = validated(form)["reason"]
+        return _save(form, by=by, reason=reasons.correction(stated))
 
 
 def contact_create(*, customer_id, by, data) -> Contact:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import roles
 from accounts.decorators import role_required
 from customers import selectors, services
-from customers.forms import ContactForm, CustomerForm
+from customers.forms import ContactForm, CustomerEditForm
 from customers.models import Customer
 from supportdesk.pages import list_page, submit
 
@@ -36,7 +36,7 @@ def _detail(request, customer_id, *, customer_form=None, contact_form=None, stat
     tickets, more = selectors.latest_tickets(customer)
     context = {"customer": customer, "tickets": tickets, "more_tickets": more}
     if roles.can_work(request.user):
-        context["customer_form"] = customer_form or CustomerForm(instance=customer, auto_id=CUSTOMER_IDS)
+        context["customer_form"] = customer_form or CustomerEditForm(instance=customer, auto_id=CUSTOMER_IDS)
         context["contact_form"] = contact_form or ContactForm(auto_id=CONTACT_IDS)
         context["contact_form"].fields.pop("active", None)  # a new contact is always active
     return render(request, "customers/customer_detail.html", context, status=status)

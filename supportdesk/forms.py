@@ -97,6 +97,18 @@ class BooleanField(StrictMixin, forms.NullBooleanField):
             raise ValidationError(self.error_messages["required"], code="required")
 
 
+class CorrectionReasonField(TextField):
+    """Why recorded facts are corrected (R20): one to 500 characters, the history row's reason."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Grund der Korrektur"))
+        kwargs.setdefault(
+            "help_text",
+            _("Steht im Verlauf, z. B. „Tippfehler im Namen“ oder „Kunde nannte falsche Nummer“."),
+        )
+        super().__init__(max_length=500, **kwargs)
+
+
 class TickBox(forms.CheckboxInput):
     """A checkbox for a BooleanField that also sends "false" when left unticked (a hidden field
     before it; the last value wins), so "not ticked" on a page differs from "not sent" in the API."""

@@ -274,6 +274,8 @@ SPECTACULAR_SETTINGS = {
         "RiskReviewStateEnum": "tickets.models.RiskReview.State",
         "ProgramRequestStateEnum": "vendor.models.ProgramRequest.State",
         "NotificationKindEnum": "tickets.models.NotificationKind",
+        "NotificationChannelEnum": "tickets.models.Channel",
+        "VendorContactChannelEnum": "vendor.models.VendorContact.Channel",
         "ProgramRequestKindEnum": "vendor.models.ProgramRequest.Kind",
         "KnownSolutionKindEnum": "solutions.models.KnownSolution.Kind",
         "KnownSolutionStatusEnum": "solutions.models.KnownSolution.State",

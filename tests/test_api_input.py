@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts import roles
-from customers.forms import ContactForm, CustomerForm
+from customers.forms import ContactForm, CustomerEditForm, CustomerForm
 from customers.models import Customer
 from tests.conftest import client_for
 from tests.factories import (
@@ -200,7 +200,12 @@ def creation_endpoints():
             "patch",
             lambda ctx: f"{API}/tickets/{ctx['ticket'].pk}/",
             [*TicketEditForm.base_fields, "version"],
-            lambda ctx: {"summary": "neu", "version": ctx["ticket"].version, "assignee": ctx["user"].pk},
+            lambda ctx: {
+                "summary": "neu",
+                "version": ctx["ticket"].version,
+                "assignee": ctx["user"].pk,
+                "reason": "Tippfehler",
+            },
             200,
         ),
         "customer": (
@@ -213,8 +218,8 @@ def creation_endpoints():
         "customer_edit": (
             "patch",
             lambda ctx: f"{API}/customers/{ctx['customer'].pk}/",
-            list(CustomerForm.base_fields),
-            lambda ctx: {"city": "Köln", "email": "a@example.test"},
+            list(CustomerEditForm.base_fields),
+            lambda ctx: {"city": "Köln", "email": "a@example.test", "reason": "Umzug"},
             200,
         ),
         "contact": (

@@ -188,7 +188,12 @@ ENDPOINTS = [
     # writes: support, management, admin
     Endpoint("POST", f"{API}/customers/", with_customer, new_customer, 201, WORKERS),
     Endpoint(
-        "PATCH", f"{API}/customers/{{customer}}/", with_customer, lambda ctx: {"city": "Köln"}, 200, WORKERS
+        "PATCH",
+        f"{API}/customers/{{customer}}/",
+        with_customer,
+        lambda ctx: {"city": "Köln", "reason": "Umzug"},
+        200,
+        WORKERS,
     ),
     Endpoint(
         "POST",
@@ -203,7 +208,7 @@ ENDPOINTS = [
         "PATCH",
         f"{API}/tickets/{{ticket}}/",
         with_ticket(State.INTAKE),
-        lambda ctx: {"summary": "Etikettendruck bricht ab"},
+        lambda ctx: {"summary": "Etikettendruck bricht ab", "reason": "genauer"},
         200,
         WORKERS,
     ),

@@ -52,7 +52,9 @@ def casework(support_user, management_user):
         data={"customer_number": "K-4711", "name": "Sanitätshaus Rhein GmbH", "city": "Neuss"},
     )
     customer_services.customer_update(
-        customer_id=customer.pk, by=support_user, data={"phone": "02131 123456", "notes": "Filiale Nord"}
+        customer_id=customer.pk,
+        by=support_user,
+        data={"phone": "02131 123456", "notes": "Filiale Nord", "reason": "Neue Filiale"},
     )
     contact = customer_services.contact_create(
         customer_id=customer.pk, by=support_user, data={"name": "Frau Beispiel", "phone": "0170 1234567"}
@@ -71,7 +73,10 @@ def casework(support_user, management_user):
     # Risk-relevant, reviewed and signed, escalated, program request rejected, closed.
     risky = create_ticket(support_user, customer=other)
     services.ticket_update(
-        ticket_id=risky.pk, by=support_user, data={"summary": "Falsche Menge"}, expected_version=1
+        ticket_id=risky.pk,
+        by=support_user,
+        data={"reason": "Korrektur", "summary": "Falsche Menge"},
+        expected_version=1,
     )
     run(
         risky,
@@ -471,7 +476,7 @@ def test_a_transitions_reason_is_its_name_and_creation_records_initial_values(ca
     risky = casework["risky"]
     assert list(risky.history.order_by("history_id").values_list("history_change_reason", flat=True)) == [
         "intake",
-        "edit",
+        "edit: Korrektur",
         "triage",
         "escalate",
         "register_program_request",
@@ -484,7 +489,7 @@ def test_a_transitions_reason_is_its_name_and_creation_records_initial_values(ca
     assert first.history_user == support_user
     assert first.summary == "Rezeptdruck bricht ab"  # the value before the edit
     assert first.number == risky.number
-    edit = risky.history.get(history_change_reason="edit")
+    edit = risky.history.get(history_change_reason="edit: Korrektur")
     assert (edit.prev_record.summary, edit.summary) == ("Rezeptdruck bricht ab", "Falsche Menge")
 
     program_request = ProgramRequest.objects.get(pk=casework["shared"].program_request_id)

@@ -234,8 +234,9 @@ def replay(ticket):
         elif kind == "sign":
             data = {"decision": row.decision, "comment": row.comment, "password": bench.PASSWORD}
             services.risk_review_sign(ticket_id=again.pk, by=row.history_user, data=data)
-        elif row.history_change_reason == "edit":
-            data = {"caller_phone": row.caller_phone, "assignee": row.assignee_id}
+        elif row.history_change_reason.startswith("edit: "):
+            stated = row.history_change_reason.removeprefix("edit: ")
+            data = {"caller_phone": row.caller_phone, "assignee": row.assignee_id, "reason": stated}
             services.ticket_update(ticket_id=again.pk, by=by, data=data)
         else:
             name = row.history_change_reason

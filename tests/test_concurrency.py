@@ -153,12 +153,13 @@ def test_two_edits_of_the_same_version_one_wins_and_nothing_is_lost(support_user
     ticket = create_ticket(support_user)
     seen = ticket.version
     edits = [{"summary": "Rezeptdruck: Fehler 4711"}, {"caller_phone": "0211 999888"}]
+    stated = {"reason": "Korrektur"}
     users = [support_user, management_user]
 
     outcomes = race(
         *(
             lambda data=data, user=user: services.ticket_update(
-                ticket_id=ticket.pk, by=user, data=data, expected_version=seen
+                ticket_id=ticket.pk, by=user, data={**data, **stated}, expected_version=seen
             )
             for data, user in zip(edits, users, strict=True)
         )
@@ -168,19 +169,21 @@ def test_two_edits_of_the_same_version_one_wins_and_nothing_is_lost(support_user
     loser = 1 - winner
     ticket.refresh_from_db()
     assert ticket.version == seen + 1
-    assert reasons(ticket) == ["intake", "edit"]
+    assert reasons(ticket) == ["intake", "edit: Korrektur"]
     for field, value in edits[winner].items():
         assert getattr(ticket, field) == value
     for field in edits[loser]:
         assert getattr(ticket, field) != edits[loser][field], "the refused edit must not be half-applied"
 
     # The loser reloads and saves again: both edits are kept.
-    services.ticket_update(ticket_id=ticket.pk, by=users[loser], data=edits[loser], expected_version=seen + 1)
+    services.ticket_update(
+        ticket_id=ticket.pk, by=users[loser], data={**edits[loser], **stated}, expected_version=seen + 1
+    )
     ticket.refresh_from_db()
     for edit in edits:
         for field, value in edit.items():
             assert getattr(ticket, field) == value
-    assert reasons(ticket) == ["intake", "edit", "edit"]
+    assert reasons(ticket) == ["intake", "edit: Korrektur", "edit: Korrektur"]
     assert_chains_intact()
 
 
@@ -189,8 +192,12 @@ def test_two_edits_of_different_fields_without_a_version_both_survive(support_us
     ticket = create_ticket(support_user)
 
     outcomes = race(
-        lambda: services.ticket_update(ticket_id=ticket.pk, by=support_user, data={"summary": "Neu A"}),
-        lambda: services.ticket_update(ticket_id=ticket.pk, by=management_user, data={"caller_name": "B"}),
+        lambda: services.ticket_update(
+            ticket_id=ticket.pk, by=support_user, data={"reason": "Korrektur", "summary": "Neu A"}
+        ),
+        lambda: services.ticket_update(
+            ticket_id=ticket.pk, by=management_user, data={"reason": "Korrektur", "caller_name": "B"}
+        ),
     )
 
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
@@ -367,13 +374,17 @@ def test_concurrent_writers_on_one_object_do_not_fork_its_chain(support_user, ma
 
     outcomes = race(
         lambda: customer_services.customer_update(
-            customer_id=customer.pk, by=support_user, data={"notes": "Filiale Nord"}
+            customer_id=customer.pk, by=support_user, data={"notes": "Filiale Nord", "reason": "Filiale"}
         ),
         lambda: customer_services.customer_update(
-            customer_id=customer.pk, by=management_user, data={"street": "Hafenstraße 1"}
+            customer_id=customer.pk, by=management_user, data={"street": "Hafenstraße 1", "reason": "Umzug"}
         ),
-        lambda: services.ticket_update(ticket_id=ticket.pk, by=support_user, data={"summary": "A"}),
-        lambda: services.ticket_update(ticket_id=ticket.pk, by=management_user, data={"description": "B"}),
+        lambda: services.ticket_update(
+            ticket_id=ticket.pk, by=support_user, data={"reason": "Korrektur", "summary": "A"}
+        ),
+        lambda: services.ticket_update(
+            ticket_id=ticket.pk, by=management_user, data={"reason": "Korrektur", "description": "B"}
+        ),
         lambda: run(ticket, "flag_risk", management_user),
         lambda: note(1),
         lambda: note(2),
@@ -384,6 +395,8 @@ def test_concurrent_writers_on_one_object_do_not_fork_its_chain(support_user, ma
     assert customer.history.count() == 3
     assert (customer.notes, customer.street) == ("Filiale Nord", "Hafenstraße 1"), "an edit was lost"
     ticket.refresh_from_db()
-    assert sorted(reasons(ticket)) == sorted(["intake", "triage", "edit", "edit", "flag_risk"])
+    assert sorted(reasons(ticket)) == sorted(
+        ["intake", "triage", "edit: Korrektur", "edit: Korrektur", "flag_risk"]
+    )
     assert (ticket.summary, ticket.description, ticket.risk_relevant) == ("A", "B", True)
     assert_chains_intact()

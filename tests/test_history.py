@@ -203,13 +203,18 @@ def test_it_shows_old_and_new_values_of_an_edit(support_user, management_user):
 
     response = api.patch(
         f"/api/v1/tickets/{ticket.pk}/",
-        {"summary": "Rezeptdruck bricht bei Kassenrezept ab", "assignee": management_user.pk},
+        {
+            "summary": "Rezeptdruck bricht bei Kassenrezept ab",
+            "assignee": management_user.pk,
+            "reason": "Kunde hat es genauer beschrieben",
+        },
         format="json",
     )
 
     assert response.status_code == 200, response.json()
     last = history(api, ticket.pk)[-1]
-    assert last["reason"] == "edit" and last["user"] == support_user.username
+    assert last["reason"] == "edit: Kunde hat es genauer beschrieben"  # R20: the stated reason
+    assert last["user"] == support_user.username
     assert last["action"] == "changed"
     assert (last["from_state"], last["to_state"]) == (None, None)
     assert last["changes"] == {
@@ -225,7 +230,9 @@ def test_it_refuses_an_edit_based_on_an_old_version_and_loses_nothing(support_us
     seen = client_for(support_user).get(f"/api/v1/tickets/{ticket.pk}/").json()["version"]
 
     first = client_for(management_user).patch(
-        f"/api/v1/tickets/{ticket.pk}/", {"summary": "Erste Korrektur", "version": seen}, format="json"
+        f"/api/v1/tickets/{ticket.pk}/",
+        {"summary": "Erste Korrektur", "version": seen, "reason": "Tippfehler"},
+        format="json",
     )
     assert first.status_code == 200, first.json()
     assert first.json()["version"] > seen
@@ -233,7 +240,7 @@ def test_it_refuses_an_edit_based_on_an_old_version_and_loses_nothing(support_us
 
     second = client_for(support_user).patch(
         f"/api/v1/tickets/{ticket.pk}/",
-        {"summary": "Zweite Korrektur", "caller_name": "Herr Anders", "version": seen},
+        {"summary": "Zweite Korrektur", "caller_name": "Herr Anders", "version": seen, "reason": "genauer"},
         format="json",
     )
 
@@ -248,7 +255,7 @@ def test_it_refuses_an_edit_based_on_an_old_version_and_loses_nothing(support_us
 
     third = client_for(support_user).patch(
         f"/api/v1/tickets/{ticket.pk}/",
-        {"summary": "Zweite Korrektur", "version": ticket.version},
+        {"summary": "Zweite Korrektur", "version": ticket.version, "reason": "genauer"},
         format="json",
     )
     assert third.status_code == 200, third.json()
@@ -258,7 +265,9 @@ def test_it_refuses_an_edit_based_on_an_old_version_and_loses_nothing(support_us
 def test_it_refuses_to_save_a_ticket_read_before_someone_else_changed_it(support_user):
     ticket = ticket_in_state(State.TRIAGE, support_user)
     stale = Ticket.objects.get(pk=ticket.pk)
-    services.ticket_update(ticket_id=ticket.pk, by=support_user, data={"summary": "Neu"})
+    services.ticket_update(
+        ticket_id=ticket.pk, by=support_user, data={"reason": "Korrektur", "summary": "Neu"}
+    )
 
     stale.caller_name = "Überschreibt alles"
     with pytest.raises(ConcurrentTransition), transaction.atomic():
@@ -272,7 +281,10 @@ def test_it_refuses_a_transition_on_a_stale_version_with_a_conflict(support_user
     ticket = ticket_in_state(State.ESCALATED, support_user)
     with pytest.raises(Conflict):
         services.ticket_update(
-            ticket_id=ticket.pk, by=support_user, data={"summary": "x"}, expected_version=ticket.version - 1
+            ticket_id=ticket.pk,
+            by=support_user,
+            data={"reason": "Korrektur", "summary": "x"},
+            expected_version=ticket.version - 1,
         )
     assert Ticket.objects.get(pk=ticket.pk).summary == "Rezeptdruck bricht ab"
 

@@ -14,6 +14,7 @@ from supportdesk.forms import (
     PLEASE_CHOOSE,
     BooleanField,
     ChoiceField,
+    CorrectionReasonField,
     DateField,
     LongTextField,
     ModelChoiceField,
@@ -68,6 +69,7 @@ class TicketEditForm(TicketCreateForm):
     assignee = ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True), required=False, label=_("zuständig")
     )
+    reason = CorrectionReasonField()
 
     def __init__(self, data=None, *, ticket, **kwargs):
         self.ticket = ticket
@@ -77,7 +79,11 @@ class TicketEditForm(TicketCreateForm):
     def current_values(cls, ticket) -> dict:
         """The ticket's values of this form's fields: the page's initial data, and what a partial
         edit (PATCH) keeps for the fields it does not send."""
-        return {name: getattr(ticket, ticket._meta.get_field(name).attname) for name in cls.base_fields}
+        return {
+            name: getattr(ticket, ticket._meta.get_field(name).attname)
+            for name in cls.base_fields
+            if name != "reason"  # stated anew for every correction (R20)
+        }
 
     def clean(self):
         data = forms.Form.clean(self)

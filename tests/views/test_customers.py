@@ -45,6 +45,7 @@ def customer_data(customer, **changes):
         "email": customer.email,
         "notes": customer.notes,
         "active": "on",
+        "reason": "Umzug",
     }
     data.update(changes)
     return {name: value for name, value in data.items() if value is not None}
@@ -236,7 +237,7 @@ def test_it_updates_the_customer(web, support_user):
     assert response.status_code == 302
     customer.refresh_from_db()
     assert (customer.city, customer.email, customer.active) == ("Bonn", "info@example.test", True)
-    assert customer.history.first().history_change_reason == "edit"
+    assert customer.history.first().history_change_reason == "edit: Umzug"  # R20
     assert "Die Kundendaten wurden gespeichert." in web.get(response["Location"]).content.decode()
 
 

@@ -331,7 +331,9 @@ def test_a_service_refusal_inside_the_transaction_rolls_everything_back(web, sup
     create = services.ticket_create
 
     def refuse(*, by, data):
-        customer_services.customer_update(customer_id=data["customer"], by=by, data={"active": False})
+        customer_services.customer_update(
+            customer_id=data["customer"], by=by, data={"reason": "Korrektur", "active": False}
+        )
         return create(by=by, data=data)
 
     monkeypatch.setattr(services, "ticket_create", refuse)

@@ -232,7 +232,9 @@ def test_it_sorts_by_follow_up_with_empty_dates_last(web, support_user, monkeypa
 
 
 def test_it_sorts_by_last_change(web, mix, support_user):
-    services.ticket_update(ticket_id=mix["intake"].pk, by=support_user, data={"summary": "Neu"})
+    services.ticket_update(
+        ticket_id=mix["intake"].pk, by=support_user, data={"reason": "Korrektur", "summary": "Neu"}
+    )
     assert numbers_on(web.get(list_url(sort="-updated")))[0] == mix["intake"].number
 
 

@@ -419,10 +419,12 @@ def test_it_shows_the_fresh_ticket_when_someone_else_moved_it_meanwhile(web, sup
 def test_it_refuses_an_edit_based_on_an_old_version(web, support_user, management_user):
     ticket = create_ticket(support_user)
     assert f'name="version" value="{ticket.version}"' in web.get(page_url(ticket)).content.decode()
-    services.ticket_update(ticket_id=ticket.pk, by=management_user, data={"summary": "Vom Kollegen"})
+    services.ticket_update(
+        ticket_id=ticket.pk, by=management_user, data={"reason": "Korrektur", "summary": "Vom Kollegen"}
+    )
 
     data = {"summary": "Meine Änderung", "caller_name": "Frau Beispiel", "version": ticket.version}
-    data["description"] = ticket.description
+    data |= {"description": ticket.description, "reason": "genauer"}
     response = web.post(write_urls(ticket)["edit"], data)
     assert response.status_code == 409
     html = response.content.decode()
@@ -490,6 +492,7 @@ def edit_data(ticket, **changes):
         "description": ticket.description,
         "assignee": ticket.assignee_id or "",
         "version": ticket.version,
+        "reason": "Kunde nannte es genauer",
         **changes,
     }
 
@@ -544,7 +547,9 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
         data={"decision": "capa", "comment": "CAPA 12 eröffnet.", "password": PASSWORD},
     )
     services.ticket_update(
-        ticket_id=ticket.pk, by=support_user, data={"summary": "Rezeptdruck bricht bei Muster 16 ab"}
+        ticket_id=ticket.pk,
+        by=support_user,
+        data={"reason": "Korrektur", "summary": "Rezeptdruck bricht bei Muster 16 ab"},
     )
     run(ticket, "follow_up", support_user)
 
@@ -587,7 +592,7 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
         f"Unterschrieben von {manager} – Bedeutung: geprüft und bewertet durch die Geschäftsleitung",
         "Entscheidung: CAPA einleiten",
         "CAPA 12 eröffnet.",
-        "<strong>Angaben korrigiert</strong>",
+        "<strong>Angaben korrigiert: Korrektur</strong>",  # R20: with the stated reason
         "Betreff: Rezeptdruck bricht ab → Rezeptdruck bricht bei Muster 16 ab",
         "<strong>Wiedervorlage: bei SIC nachgefragt</strong>",
         f"Wiedervorlage: {escalated_until:%d.%m.%Y} → {tomorrow():%d.%m.%Y}",
@@ -617,7 +622,9 @@ def grow(ticket, by, n):
         services.ticket_add_call_note(
             ticket_id=ticket.pk, by=by, data={"direction": "outbound", "text": f"Rückruf {i}"}
         )
-        services.ticket_update(ticket_id=ticket.pk, by=by, data={"summary": f"Rezeptdruck {i}"})
+        services.ticket_update(
+            ticket_id=ticket.pk, by=by, data={"reason": "Korrektur", "summary": f"Rezeptdruck {i}"}
+        )
         run(ticket, "flag_risk", by)
         if fresh(ticket).state == State.ESCALATED:
             run(ticket, "follow_up", by)
