@@ -12,6 +12,7 @@ from accounts import twofactor
 
 SEEN = "supportdesk_seen"  # when this session's expiry was last renewed (Unix seconds)
 RENEW_SECONDS = 60
+BACKGROUND_POLL = "X-Supportdesk-Poll"  # sent by the pages' background requests (templates/base.html)
 
 # Pages a session may open while its second factor is missing.
 SIGN_IN_PAGES = {"login", "logout", "set_language"}
@@ -34,6 +35,8 @@ class IdleSessionMiddleware:
 
     def __call__(self, request):
         session = request.session
+        if request.headers.get(BACKGROUND_POLL):  # the call banner's polling is no activity
+            return self.get_response(request)
         if SESSION_KEY in session and timezone.now().timestamp() - session.get(SEEN, 0) >= RENEW_SECONDS:
             session_seen(session)
         return self.get_response(request)

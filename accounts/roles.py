@@ -11,6 +11,9 @@ MANAGEMENT = "management"
 QMB = "qmb"
 ADMIN = "admin"
 ROLES = (SUPPORT, MANAGEMENT, QMB, ADMIN)
+# The phone system's service account (DESIGN §5): it reports incoming calls and can do nothing else.
+TELEPHONY = "telephony"
+ACCOUNT_ROLES = (*ROLES, TELEPHONY)
 
 
 def role_names(user) -> set[str]:
@@ -32,6 +35,11 @@ def can_read(user) -> bool:
 def can_work(user) -> bool:
     """Log calls, edit customers, run ticket transitions, record notes and notifications."""
     return bool(role_names(user) & {SUPPORT, MANAGEMENT, ADMIN})
+
+
+def can_report_calls(user) -> bool:
+    """Report an incoming call (POST /api/v1/calls/): the phone system, and anyone who logs calls."""
+    return TELEPHONY in role_names(user) or can_work(user)
 
 
 def can_sign(user) -> bool:

@@ -17,8 +17,8 @@ RECOVERY_CODES = 10
 def user_create(*, username, role, password, email="", first_name="", last_name=""):
     """A user with one role of DESIGN §5; raises ValidationError for an unknown role, a taken name
     or a password the validators refuse."""
-    if role not in roles.ROLES:
-        raise ValidationError(f"Unknown role {role!r}; choose one of: {', '.join(roles.ROLES)}")
+    if role not in roles.ACCOUNT_ROLES:
+        raise ValidationError(f"Unknown role {role!r}; choose one of: {', '.join(roles.ACCOUNT_ROLES)}")
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(f"The user name {username!r} is taken.")

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "audit",
     "workflow",
     "customers",
+    "calls",
     "vendor",
     "solutions",
     "tickets",

@@ -12,12 +12,14 @@ from customers.api import CustomerViewSet
 from solutions.api import KnownSolutionViewSet
 from supportdesk.schema_views import SchemaView, SwaggerView
 from tickets.api import ProgramRequestViewSet, TicketViewSet
+from tickets.incoming import CallViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="api-customer")
 router.register("tickets", TicketViewSet, basename="api-ticket")
 router.register("program-requests", ProgramRequestViewSet, basename="api-program-request")
 router.register("solutions", KnownSolutionViewSet, basename="api-solution")
+router.register("calls", CallViewSet, basename="api-call")
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -37,7 +37,7 @@ NO_ROLE = "no_role"
 ALL_CALLERS = [*roles.ROLES, ANONYMOUS, NO_ROLE]
 WORKERS = frozenset({roles.SUPPORT, roles.MANAGEMENT, roles.ADMIN})
 SIGNERS = frozenset({roles.MANAGEMENT})
-CASE_APPS = {"tickets", "customers", "vendor", "audit", "authtoken", "solutions"}
+CASE_APPS = {"tickets", "customers", "vendor", "audit", "authtoken", "solutions", "calls"}
 
 
 # --- the objects an endpoint works on, made by a support user ------------------------------------------
@@ -185,8 +185,12 @@ ENDPOINTS = [
     Endpoint("GET", f"{API}/solutions/", with_everything),
     Endpoint("GET", f"{API}/solutions/{{solution}}/", with_everything),
     Endpoint("GET", f"{API}/solutions/{{solution}}/history/", with_everything),
+    Endpoint("GET", f"{API}/calls/", with_everything),
     # writes: support, management, admin
     Endpoint("POST", f"{API}/customers/", with_customer, new_customer, 201, WORKERS),
+    Endpoint(
+        "POST", f"{API}/calls/", with_customer, lambda ctx: {"caller_phone": "0211 1234567"}, 201, WORKERS
+    ),
     Endpoint(
         "PATCH",
         f"{API}/customers/{{customer}}/",
@@ -485,6 +489,7 @@ def every_object_url(ctx):
         f"{API}/tickets/{ctx['ticket']}/vendor-contacts/",
         f"{API}/tickets/{ctx['ticket']}/risk-review/",
         f"{API}/tickets/{ctx['ticket']}/transitions/close/",
+        f"{API}/calls/",
         f"{API}/customers/",
         f"{API}/customers/{ctx['customer']}/",
         f"{API}/customers/{ctx['customer']}/contacts/",

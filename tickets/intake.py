@@ -21,6 +21,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
+from calls import services as call_services
+from calls.selectors import call_for_intake
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
 from customers.selectors import caller_lookup as lookup
@@ -268,8 +270,22 @@ class IntakePage:
         return suggestions.suggestions_for(self.problem["summary"].data, self.problem["description"].data)
 
 
+def from_call(call) -> dict:
+    """?call=<id>: the caller fields as the phone system reported the call (DESIGN §8 banner)."""
+    customer = call.customer if call.customer and call.customer.active else None
+    contact = call.contact if customer and call.contact and call.contact.active else None
+    return {
+        "customer": customer,
+        "contact": contact,
+        "caller_name": contact.name if contact else "",
+        "caller_phone": call.caller_phone,
+    }
+
+
 def picked(params):
     """?customer=<id>&contact=<id>: initial values for the caller fields (the no-JS pick too)."""
+    if params.get("call") and (call := call_for_intake(_int(params["call"]))):
+        return from_call(call)
     if not params.get("customer"):
         return {}
     customer = get_object_or_404(Customer, pk=_int(params["customer"]), active=True)
@@ -294,6 +310,8 @@ def ticket_new(request):
     if request.method == "POST":
         page = IntakePage(request.POST, triage="save_and_triage" in request.POST)
         ticket = page.save(by=request.user)
+        if ticket is not None and request.POST.get("call", "").isdigit():  # logged: off every banner
+            call_services.call_handled(call_id=int(request.POST["call"]), by=request.user)
         if ticket is not None and page.using_solution:
             messages.success(
                 request,
@@ -304,7 +322,9 @@ def ticket_new(request):
         if ticket is not None:
             messages.success(request, _("Vorgang %(number)s wurde angelegt.") % {"number": ticket.number})
             return redirect("ticket-detail", pk=ticket.pk)
-        return render(request, "tickets/intake.html", page.context(), status=400)
+        return render(
+            request, "tickets/intake.html", page.context(call=request.POST.get("call", "")), status=400
+        )
     page = IntakePage(initial=picked(request.GET))
     if page.selected()[0]:
         page.caller.fields["caller_name"].widget.attrs["autofocus"] = True
@@ -312,7 +332,9 @@ def ticket_new(request):
         return render(request, "tickets/_caller.html", page.context())
     query = request.GET.get("q", "")[:200]
     return render(
-        request, "tickets/intake.html", page.context(q=query, results=lookup(query), searched=bool(query))
+        request,
+        "tickets/intake.html",
+        page.context(q=query, results=lookup(query), searched=bool(query), call=request.GET.get("call", "")),
     )
 
 

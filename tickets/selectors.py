@@ -391,3 +391,24 @@ def linked_tickets(program_request) -> list[Ticket]:
         .select_related("customer", "contact")
         .order_by("number")
     )
+
+
+# ---- the call banner: the caller's open tickets -----------------------------------------------
+
+CALLER_OPEN_TICKETS = 5
+
+
+def open_tickets_of(customer_ids) -> dict[int, list[Ticket]]:
+    """The newest open tickets of each customer (one query): what a call is most likely about."""
+    tickets = (
+        Ticket.objects.filter(customer_id__in=list(customer_ids))
+        .exclude(state=State.CLOSED)
+        .only("pk", "number", "summary", "state", "follow_up_date", "customer_id", "created_at")
+        .order_by("customer_id", "-created_at", "-pk")
+    )
+    by_customer: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        shown = by_customer.setdefault(ticket.customer_id, [])
+        if len(shown) < CALLER_OPEN_TICKETS:
+            shown.append(ticket)
+    return by_customer

@@ -1,11 +1,23 @@
 from django.urls import path
 
-from tickets import customer_email, dashboard, intake, jump, program_requests, queues, suggestions, views
+from tickets import (
+    customer_email,
+    dashboard,
+    incoming,
+    intake,
+    jump,
+    program_requests,
+    queues,
+    suggestions,
+    views,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("tickets/", views.ticket_list, name="ticket-list"),
     path("search/", jump.jump, name="jump"),
+    path("calls/banner/", incoming.banner, name="call-banner"),
+    path("calls/<int:pk>/dismiss/", incoming.dismiss, name="call-dismiss"),
     path("tickets/new/", intake.ticket_new, name="ticket-new"),
     path("tickets/new/lookup/", intake.caller_lookup, name="caller-lookup"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),

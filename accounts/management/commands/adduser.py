@@ -11,20 +11,20 @@ from accounts.services import user_create
 
 class Command(BaseCommand):
     help = (
-        "Create a user with one role (support, management, qmb, admin). The password is read from "
+        "Create a user with one role (support, management, qmb, admin, telephony). The password is read from "
         "DJANGO_USER_PASSWORD or asked for on the terminal."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, help=", ".join(roles.ROLES))
+        parser.add_argument("--role", required=True, help=", ".join(roles.ACCOUNT_ROLES))
         parser.add_argument("--email", default="")
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
 
     def handle(self, *args, username, role, email, first_name, last_name, **options):
-        if role not in roles.ROLES:
-            raise CommandError(f"Unknown role {role!r}; choose one of: {', '.join(roles.ROLES)}")
+        if role not in roles.ACCOUNT_ROLES:
+            raise CommandError(f"Unknown role {role!r}; choose one of: {', '.join(roles.ACCOUNT_ROLES)}")
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise CommandError(f"The user name {username!r} is taken.")
         password = os.environ.get("DJANGO_USER_PASSWORD") or self.ask_password()
