@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts import roles
 from audit.chain import _canonical, audited_models, row_hash, verify_all, verify_model
 from audit.models import AuditedModel, DeletionRefused
+from calls import services as call_services
 from capa import services as capa_services
 from customers import services as customer_services
 from customers.models import Customer
@@ -62,6 +63,10 @@ def casework(support_user, management_user):
     other = customer_services.customer_create(
         by=management_user, data={"customer_number": "K-0815", "name": "Orthopädie Müller", "city": "Köln"}
     )
+
+    # A call the phone system reported, then logged.
+    call, _new = call_services.call_report(by=support_user, data={"caller_phone": "0170 1234567"})
+    call_services.call_handled(call_id=call.pk, by=support_user)
 
     # Immediate fix, closed, reopened.
     fixed = ticket_in_state(State.CLOSED, support_user, customer=customer, contact=contact.pk)
