@@ -40,4 +40,5 @@ bench: $(VENV)/.installed
 	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; *) echo "Set DATABASE_URL=postgres://..."; exit 1;; esac
 	$(PY) manage.py migrate --noinput
 	$(PY) bench/generate.py --tickets $(BENCH_TICKETS) --if-empty
+	$(PY) manage.py rebuild_report_figures --if-empty
 	$(PY) bench/latency.py

@@ -10,7 +10,7 @@ from accounts.decorators import role_required
 from customers import selectors, services
 from customers.forms import ContactForm, CustomerEditForm
 from customers.models import Customer
-from supportdesk.pages import list_page, submit
+from supportdesk.pages import CappedPaginator, list_page, submit
 
 PAGE_SIZE = 25
 CUSTOMER_IDS = "customer-%s"
@@ -27,7 +27,7 @@ def ids(form, auto_id: str):
 @role_required(roles.can_read)
 def customer_list(request):
     filters, customers = selectors.customer_list(request.GET)
-    context = {"filters": filters, **list_page(request, customers, PAGE_SIZE)}
+    context = {"filters": filters, **list_page(request, customers, PAGE_SIZE, paginator=CappedPaginator)}
     return render(request, "customers/customer_list.html", context)
 
 

@@ -1,9 +1,12 @@
 """The process figures of the management review (DESIGN §8 `/reports/`; ISO 9001 §9.3, ISO 13485 §7.4.1).
 
 Pure reads: every function takes the reporting period (and the moment "now" where it matters) and
-returns plain data. The grouping and the path of a ticket are computed in the database; only the
-median and the 90th percentile are taken in Python, over the list of durations of one query. Each
-function runs a fixed number of queries, however many rows there are.
+returns plain data. What a ticket's history says (its path, its first decision, SIC's answers) is
+kept as the history is written, in reports.models (reports.services), so the figures of a period
+read only that period's rows of those tables, from their date indexes, and never the history
+itself. Counts, medians and 90th percentiles are computed in the database: a query returns a few
+rows whatever the size of the period. Each function runs a fixed number of queries; lists on the
+page are the first few rows (`limit`), the CSV downloads have all of them.
 
 Definitions (the report page states them in the same words):
 
@@ -36,43 +39,48 @@ Definitions (the report page states them in the same words):
 import datetime
 import math
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Case,
-    CharField,
     Count,
+    DateTimeField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.utils import timezone
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
+from reports.models import Step, TicketFacts
 from reports.periods import Period, local_midnight
-from tickets.models import RiskReview, State, Ticket
-from vendor.models import ProgramRequest, VendorContact
+from tickets.models import RiskReview, Ticket
+from vendor.models import ProgramRequest
 
 OVERDUE_SHOWN = 20  # overdue follow-ups listed on the page; the CSV has all of them
 KNOWN_SOLUTIONS_SHOWN = 10  # known solutions that solved the most calls, on the page; the CSV has all
+RISK_EVENTS_SHOWN = 20  # risk events of the period on the page, oldest first; the CSV has all
+INQUIRIES_SHOWN = 20  # tickets SIC let the most follow-ups pass, on the page; the CSV has all
 AGE_BUCKETS = (  # open program requests by age in days: (up to and including, label)
     (30, _("bis 30 Tage")),
     (90, _("31–90 Tage")),
     (180, _("91–180 Tage")),
     (None, _("über 180 Tage")),
 )
+Path = Step.Path
+DAY = datetime.timedelta(days=1)
+ANSWERS = dict(Step.Answer.choices)
 
 
-def history():
-    return Ticket.history.model.objects
+def steps(kind: str, period: Period):
+    return Step.objects.filter(period.q("at"), kind=kind)
 
 
 # ---- statistics ----------------------------------------------------------------------------------
@@ -107,6 +115,56 @@ class Spread:
         return cls(len(values), median(values), percentile_90(values))
 
 
+NO_SPREAD = Spread(0, None, None)
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's ordered-set aggregates: percentile_cont(0.5) is the median (the mean of the two
+    middle values for an even count), percentile_disc(0.9) the 90th percentile by nearest rank."""
+
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, *, median: bool, **extra):
+        function, fraction = ("percentile_cont", "0.5") if median else ("percentile_disc", "0.9")
+        super().__init__(expression, function=function, fraction=fraction, **extra)
+
+
+@dataclass
+class Spreads:
+    by_key: dict  # key -> Spread
+    overall: Spread  # all rows
+    distinct: int | None  # how many different values the field `distinct` has
+
+
+def spreads(queryset, value, *, by: str = "", keys=(), distinct: str = "") -> Spreads:
+    """The Spread of `value` (an expression) over all rows and for each of `keys` of the field `by`,
+    in one query. On PostgreSQL the database computes them and returns one row; elsewhere (the
+    embedded SQLite) the values are read and computed here."""
+    rows = queryset.annotate(value=value).order_by()
+    if connection.vendor != "postgresql":
+        found = list(rows.values_list("value", by or "value", distinct or "value"))
+        return Spreads(
+            by_key={key: Spread.of([v for v, k, _d in found if k == key]) for key in keys},
+            overall=Spread.of([v for v, _k, _d in found]),
+            distinct=len({d for _v, _k, d in found}) if distinct else None,
+        )
+    parts = {"all": Q(), **{f"key{index}": Q(**{by: key}) for index, key in enumerate(keys)}}
+    aggregates = {"distinct": Count(distinct, distinct=True)} if distinct else {}
+    for name, part in parts.items():
+        aggregates[f"{name}_count"] = Count("pk", filter=part)
+        aggregates[f"{name}_median"] = Percentile("value", median=True, filter=part)
+        aggregates[f"{name}_p90"] = Percentile("value", median=False, filter=part)
+    found = rows.aggregate(**aggregates)
+    spread = {
+        name: Spread(found[f"{name}_count"], found[f"{name}_median"], found[f"{name}_p90"]) for name in parts
+    }
+    return Spreads(
+        by_key={key: spread[f"key{index}"] for index, key in enumerate(keys)},
+        overall=spread["all"],
+        distinct=found.get("distinct"),
+    )
+
+
 # ---- tickets opened: by state and category, first-call resolution ---------------------------------
 
 
@@ -133,25 +191,16 @@ class Cohort:
 
 def opened_tickets(period: Period) -> Cohort:
     """One query: the tickets opened in the period, grouped by current state and category."""
-    rows = history().filter(id=OuterRef("pk"))
-    first_decision = (
-        rows.filter(history_change_reason__in=["fix_immediately", "escalate"])
-        .order_by("history_id")
-        .values("history_change_reason")[:1]
-    )
+    fixed = Q(first_decision="fix_immediately")
     groups = (
-        Ticket.objects.filter(period.q("created_at"))
-        .annotate(
-            first_decision=Subquery(first_decision),
-            reopened=Exists(rows.filter(history_change_reason="reopen")),
-        )
+        TicketFacts.objects.filter(period.q("opened_at"))
         .values("state", "category")
         .annotate(
             opened=Count("pk"),
-            decided=Count("pk", filter=Q(first_decision__isnull=False)),
-            first_call=Count("pk", filter=Q(first_decision="fix_immediately", reopened=False)),
+            decided=Count("pk", filter=~Q(first_decision="")),
+            first_call=Count("pk", filter=fixed & Q(reopened=False)),
             escalated=Count("pk", filter=Q(first_decision="escalate")),
-            reopened_after_fix=Count("pk", filter=Q(first_decision="fix_immediately", reopened=True)),
+            reopened_after_fix=Count("pk", filter=fixed & Q(reopened=True)),
         )
         .order_by()
     )
@@ -168,63 +217,19 @@ def opened_tickets(period: Period) -> Cohort:
 # ---- closes: time to close per path ---------------------------------------------------------------
 
 
-class Path:
-    SUPPORT_FIX = "support_fix"
-    SIC_FIX = "sic_fix"
-    REJECTED = "rejected"
-    REALIZED = "realized"
-    LABELS = {
-        SUPPORT_FIX: _("Sofortlösung durch den Support"),
-        SIC_FIX: _("Sofortlösung von SIC"),
-        REJECTED: _("Programmwunsch abgelehnt"),
-        REALIZED: _("Programmwunsch realisiert"),
-    }
-
-
 @dataclass
 class Closes:
     tickets: int = 0  # distinct tickets closed in the period
     by_path: dict = field(default_factory=dict)  # path -> Spread of durations (timedelta)
-    overall: Spread = Spread(0, None, None)  # every close of the period
+    overall: Spread = NO_SPREAD  # every close of the period
 
 
 def closes(period: Period) -> Closes:
-    """One query: every close transition in the period with its path and its time since the call."""
-    earlier = (
-        history().filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
+    """One query: the spread of the times to close per path and overall, and the tickets closed."""
+    found = spreads(
+        steps(Step.Kind.CLOSE, period), F("duration"), by="outcome", keys=Path.values, distinct="ticket"
     )
-    rows = (
-        history()
-        .filter(period.q("history_date"), history_change_reason="close")
-        .annotate(
-            state_before=Subquery(earlier.values("state")[:1]),
-            fixed_from=Subquery(
-                earlier.filter(state__in=[State.TRIAGE, State.ESCALATED]).values("state")[:1]
-            ),
-        )
-        .annotate(
-            path=Case(
-                When(state_before=State.REALIZED, then=Value(Path.REALIZED)),
-                When(state_before=State.REJECTED, then=Value(Path.REJECTED)),
-                When(state_before=State.IMMEDIATE_FIX, fixed_from=State.ESCALATED, then=Value(Path.SIC_FIX)),
-                When(state_before=State.IMMEDIATE_FIX, then=Value(Path.SUPPORT_FIX)),
-                default=Value(""),
-                output_field=CharField(),
-            ),
-            duration=ExpressionWrapper(F("history_date") - F("created_at"), output_field=DurationField()),
-        )
-        .values_list("id", "path", "duration")
-    )
-    durations = defaultdict(list)
-    tickets = set()
-    for ticket_id, path, duration in rows:
-        tickets.add(ticket_id)
-        durations[path].append(duration)
-    return Closes(
-        tickets=len(tickets),
-        by_path={path: Spread.of(durations[path]) for path in Path.LABELS},
-        overall=Spread.of([duration for values in durations.values() for duration in values]),
-    )
+    return Closes(tickets=found.distinct, by_path=found.by_key, overall=found.overall)
 
 
 # ---- now: overdue follow-ups ------------------------------------------------------------------------
@@ -249,25 +254,28 @@ def overdue_follow_ups(today: datetime.date, limit: int | None = OVERDUE_SHOWN) 
 
 @dataclass
 class RiskEvents:
-    reviews: list  # RiskReview, oldest first, with ticket and customer
+    reviews: list  # RiskReview, oldest first, with ticket and customer: the first `limit`
     by_decision: dict  # "pending" or a decision -> count
 
     @property
     def count(self) -> int:
-        return len(self.reviews)
+        return sum(self.by_decision.values())
 
 
-def risk_events(period: Period) -> RiskEvents:
-    """One query: the risk reviews requested in the period (each one risk-relevant event), decisions."""
-    reviews = list(
-        RiskReview.objects.filter(period.q("created_at"))
-        .select_related("ticket__customer")
-        .order_by("created_at", "pk")
+def risk_events(period: Period, limit: int | None = RISK_EVENTS_SHOWN) -> RiskEvents:
+    """Two queries: the risk reviews requested in the period (each one risk-relevant event) by
+    decision, and the first `limit` of them (all when None)."""
+    requested = RiskReview.objects.filter(period.q("created_at"))
+    groups = requested.values("state", "decision").annotate(count=Count("pk")).order_by()
+    by_decision = Counter()
+    for group in groups:
+        signed = group["state"] == RiskReview.State.SIGNED
+        by_decision[group["decision"] if signed else "pending"] += group["count"]
+    reviews = requested.select_related("ticket__customer").order_by("created_at", "pk")
+    return RiskEvents(
+        list(reviews if limit is None else reviews[:limit]),
+        {key: by_decision[key] for key in ["pending", *RiskReview.Decision.values]},
     )
-    by_decision = Counter(
-        review.decision if review.state == RiskReview.State.SIGNED else "pending" for review in reviews
-    )
-    return RiskEvents(reviews, {key: by_decision[key] for key in ["pending", *RiskReview.Decision.values]})
 
 
 # ---- supplier report on SIC ---------------------------------------------------------------------------
@@ -284,42 +292,16 @@ class FirstAnswers:
         return self.answered.count + self.waiting.count
 
 
-ANSWERS = {
-    "fix_immediately": _("Sofortlösung von SIC"),
-    "register_program_request": _("Programmwunsch"),
-}
-
-
 def first_answers(period: Period, now: datetime.datetime) -> FirstAnswers:
-    """One query: the escalations to SIC in the period and SIC's first answer to each."""
-    later = (
-        history()
-        .filter(
-            id=OuterRef("id"), history_id__gt=OuterRef("history_id"), history_change_reason__in=list(ANSWERS)
-        )
-        .order_by("history_id")
+    """Two queries: the escalations to SIC in the period with SIC's first answer (the spread of the
+    time until it), and those still waiting (the spread of how long since they were escalated)."""
+    escalations = steps(Step.Kind.ESCALATE, period)
+    answered = spreads(escalations.exclude(outcome=""), F("duration"), by="outcome", keys=list(ANSWERS))
+    since = ExpressionWrapper(
+        Value(now, output_field=DateTimeField()) - F("at"), output_field=DurationField()
     )
-    rows = (
-        history()
-        .filter(period.q("history_date"), history_change_reason="escalate")
-        .annotate(
-            answer=Subquery(later.values("history_change_reason")[:1]),
-            answered_at=Subquery(later.values("history_date")[:1]),
-        )
-        .values_list("answer", "history_date", "answered_at")
-    )
-    durations, waiting, every = defaultdict(list), [], []
-    for answer, escalated_at, answered_at in rows:
-        if answer:
-            durations[answer].append(answered_at - escalated_at)
-            every.append(answered_at - escalated_at)
-        else:
-            waiting.append(now - escalated_at)
-    return FirstAnswers(
-        by_answer={answer: Spread.of(durations[answer]) for answer in ANSWERS},
-        answered=Spread.of(every),
-        waiting=Spread.of(waiting),
-    )
+    waiting = spreads(escalations.filter(outcome=""), since).overall
+    return FirstAnswers(by_answer=answered.by_key, answered=answered.overall, waiting=waiting)
 
 
 @dataclass
@@ -336,27 +318,33 @@ class Decisions:
 
 
 def program_request_decisions(period: Period) -> Decisions:
-    """One query: the program requests SIC decided in the period (decision recorded then)."""
-    rows = ProgramRequest.objects.filter(period.q("decided_at")).values_list(
-        "kind", "state", "created_at", "realized_on"
-    )
+    """Two queries: the program requests SIC decided in the period (decision recorded then) by kind
+    and decision, and the spread of the days from request to release of the realized ones."""
+    decided = ProgramRequest.objects.filter(period.q("decided_at"))
     counts = {kind: Counter() for kind in ProgramRequest.Kind.values}
-    days = defaultdict(list)
-    for kind, state, created_at, realized_on in rows:
-        counts[kind]["decided"] += 1
-        counts[kind][state] += 1
-        if state == ProgramRequest.State.REALIZED:
-            days[kind].append((realized_on - timezone.localdate(created_at)).days)
+    for group in decided.values("kind", "state").annotate(count=Count("pk")).order_by():
+        counts[group["kind"]][group["state"]] += group["count"]
+    days = ExpressionWrapper(F("realized_on") - TruncDate("created_at"), output_field=DurationField())
+    release = spreads(
+        decided.filter(state=ProgramRequest.State.REALIZED), days, by="kind", keys=ProgramRequest.Kind.values
+    )
     by_kind = {
         kind: {
-            "decided": counts[kind]["decided"],
+            "decided": counts[kind].total(),
             "realized": counts[kind][ProgramRequest.State.REALIZED],
             "rejected": counts[kind][ProgramRequest.State.REJECTED],
-            "release": Spread.of(days[kind]),
+            "release": in_days(release.by_key[kind]),
         }
         for kind in ProgramRequest.Kind.values
     }
-    return Decisions(by_kind, Spread.of([d for kind_days in days.values() for d in kind_days]))
+    return Decisions(by_kind, in_days(release.overall))
+
+
+def in_days(spread: Spread) -> Spread:
+    def days(value):
+        return None if value is None else value / DAY
+
+    return Spread(spread.count, days(spread.median), days(spread.p90))
 
 
 def open_program_requests(today: datetime.date) -> dict:
@@ -379,14 +367,42 @@ def open_program_requests(today: datetime.date) -> dict:
     return table
 
 
-def inquiries(period: Period) -> list[dict]:
-    """One query: per ticket, how often support had to ask SIC again in the period (most first)."""
-    return list(
-        VendorContact.objects.filter(period.q("created_at"), kind=VendorContact.Kind.INQUIRY)
-        .values("ticket_id", "ticket__number", "ticket__summary", "ticket__program_request__vendor_reference")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "ticket__number")
+@dataclass
+class Inquiries:
+    rows: list  # {"ticket_id", "number", "summary", "vendor_reference", "count"}: most first
+    count: int  # inquiries in the period
+    tickets: int  # the tickets they were about
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def inquiries(period: Period, limit: int | None = INQUIRIES_SHOWN) -> Inquiries:
+    """Three queries: how often support had to ask SIC again in the period and about how many
+    tickets; the tickets asked about most (the first `limit`, all when None), most first, then the
+    older ticket; their numbers and subjects."""
+    asked = steps(Step.Kind.INQUIRY, period)
+    totals = asked.aggregate(count=Count("pk"), tickets=Count("ticket", distinct=True))
+    most = asked.values("ticket").annotate(count=Count("pk")).order_by("-count", "ticket")
+    counts = list(most if limit is None else most[:limit])
+    named = Ticket.objects.filter(
+        pk__in=asked.values("ticket") if limit is None else most.values("ticket")[:limit]
     )
+    tickets = {
+        ticket["pk"]: ticket
+        for ticket in named.values("pk", "number", "summary", "program_request__vendor_reference")
+    }
+    rows = [
+        {
+            "ticket_id": count["ticket"],
+            "number": tickets[count["ticket"]]["number"],
+            "summary": tickets[count["ticket"]]["summary"],
+            "vendor_reference": tickets[count["ticket"]]["program_request__vendor_reference"] or "",
+            "count": count["count"],
+        }
+        for count in counts
+    ]
+    return Inquiries(rows, totals["count"], totals["tickets"])
 
 
 # ---- known solutions: which solve the most calls --------------------------------------------------------
@@ -406,7 +422,7 @@ class SolutionUsage:
 def known_solution_usage(period: Period, limit: int | None = KNOWN_SOLUTIONS_SHOWN) -> SolutionUsage:
     """Two queries: the calls opened in the period that a known solution solved, and per known solution
     how many, most first (the first `limit`; all when None)."""
-    solved = Ticket.objects.filter(period.q("created_at"), known_solution__isnull=False).order_by()
+    solved = TicketFacts.objects.filter(period.q("opened_at"), known_solution__isnull=False).order_by()
     totals = solved.aggregate(calls=Count("pk"), solutions=Count("known_solution", distinct=True))
     fields = {
         "id": "known_solution",

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.urls import reverse
 from django.utils import timezone
@@ -250,7 +251,7 @@ def first_call(cohort: figures.Cohort) -> Table:
 
 
 def time_to_close(closes: figures.Closes) -> Table:
-    rows = [[label, *spread_cells(closes.by_path[path])] for path, label in figures.Path.LABELS.items()]
+    rows = [[label, *spread_cells(closes.by_path[path])] for path, label in figures.Path.choices]
     in_days = any(
         spread.p90 and spread.p90 >= datetime.timedelta(days=2) for spread in closes.by_path.values()
     )
@@ -277,7 +278,7 @@ def time_to_close(closes: figures.Closes) -> Table:
                     bar(_("90. Perzentil"), closes.by_path[path].p90, unit),
                 ),
             )
-            for path, label in figures.Path.LABELS.items()
+            for path, label in figures.Path.choices
         ],
         series=[_("Median"), _("90. Perzentil")],
     )
@@ -386,7 +387,7 @@ def known_solutions(usage: figures.SolutionUsage, complete: bool) -> Table:
     )
 
 
-def risk_events(events: figures.RiskEvents) -> Table:
+def risk_events(events: figures.RiskEvents, complete: bool) -> Table:
     rows = [
         [
             (r.ticket_id, r.ticket.number),
@@ -418,6 +419,10 @@ def risk_events(events: figures.RiskEvents) -> Table:
             "Jede im Zeitraum angeforderte Bewertung durch die Geschäftsleitung ist ein risikorelevantes "
             "Ereignis (bei der Prüfung oder später als risikorelevant gemeldet)."
         ),
+        note=""
+        if complete or events.count <= len(rows)
+        else _("Die ersten %(shown)d von %(count)d; alle stehen in der CSV-Datei.")
+        % {"shown": len(rows), "count": events.count},
     )
 
 
@@ -517,7 +522,7 @@ def open_program_requests(table: dict) -> Table:
     )
 
 
-def sic_inquiries(rows: list[dict]) -> Table:
+def sic_inquiries(asked: figures.Inquiries, complete: bool) -> Table:
     return Table(
         slug="sic-inquiries",
         title=_("Wiedervorlagen, die SIC verstreichen ließ"),
@@ -528,37 +533,82 @@ def sic_inquiries(rows: list[dict]) -> Table:
             Column(_("Nachfragen"), "int"),
         ],
         rows=[
-            [
-                (row["ticket_id"], row["ticket__number"]),
-                row["ticket__summary"],
-                row["ticket__program_request__vendor_reference"] or "",
-                row["count"],
-            ]
-            for row in rows
+            [(row["ticket_id"], row["number"]), row["summary"], row["vendor_reference"], row["count"]]
+            for row in asked.rows
         ],
-        footer=[_("Summe"), "", "", sum(row["count"] for row in rows)],
+        footer=[_("Summe"), "", "", asked.count],
         description=_(
             "Nachfragen bei SIC im Zeitraum (Schritt „Wiedervorlage: bei SIC nachgefragt“): Die "
-            "Wiedervorlage war fällig, ohne dass SIC sich gemeldet hatte."
+            "Wiedervorlage war fällig, ohne dass SIC sich gemeldet hatte. Die Vorgänge mit den meisten "
+            "Nachfragen zuerst."
         ),
+        note=""
+        if complete or asked.tickets <= len(asked.rows)
+        else _(
+            "Die %(shown)d Vorgänge mit den meisten Nachfragen von %(count)d; alle stehen in der CSV-Datei."
+        )
+        % {"shown": len(asked.rows), "count": asked.tickets},
     )
 
 
-def summary(period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows, usage) -> Table:
-    pending = events.by_decision["pending"]
+class Figures:
+    """The figures of one period, each read from the database when a table first needs it."""
+
+    def __init__(self, period: periods.Period, now: datetime.datetime, complete: bool):
+        self.period, self.now, self.complete = period, now, complete
+        self.today = timezone.localdate(now)
+
+    def limit(self, shown: int) -> int | None:
+        return None if self.complete else shown
+
+    @cached_property
+    def cohort(self):
+        return figures.opened_tickets(self.period)
+
+    @cached_property
+    def closes(self):
+        return figures.closes(self.period)
+
+    @cached_property
+    def overdue(self):
+        return figures.overdue_follow_ups(self.today, self.limit(figures.OVERDUE_SHOWN))
+
+    @cached_property
+    def events(self):
+        return figures.risk_events(self.period, self.limit(figures.RISK_EVENTS_SHOWN))
+
+    @cached_property
+    def answers(self):
+        return figures.first_answers(self.period, self.now)
+
+    @cached_property
+    def decisions(self):
+        return figures.program_request_decisions(self.period)
+
+    @cached_property
+    def inquiries(self):
+        return figures.inquiries(self.period, self.limit(figures.INQUIRIES_SHOWN))
+
+    @cached_property
+    def usage(self):
+        return figures.known_solution_usage(self.period, self.limit(figures.KNOWN_SOLUTIONS_SHOWN))
+
+
+def summary(f: Figures) -> Table:
+    pending = f.events.by_decision["pending"]
     rows = [
-        [_("Vorgänge eröffnet"), number_format(cohort.opened)],
-        [_("Vorgänge abgeschlossen"), number_format(closes.tickets)],
-        [_("Erstlösungsquote"), percent_text(cohort.first_call_rate)],
-        [_("Anrufe mit einer bekannten Lösung gelöst"), number_format(usage.calls)],
-        [_("Zeit bis zum Abschluss (Median, alle Wege)"), duration_text(closes.overall.median)],
-        [_("Überfällige Wiedervorlagen (heute)"), number_format(overdue_count)],
-        [_("Risikorelevante Ereignisse (davon unbewertet)"), f"{events.count} ({pending})"],
-        [_("Eskalationen an SIC"), number_format(answers.escalations)],
-        [_("Erste Antwort von SIC (Median)"), duration_text(answers.answered.median)],
-        [_("Programmwünsche entschieden"), number_format(decisions.total("decided"))],
-        [_("Ablehnungsquote der Programmwünsche"), percent_text(decisions.rejection_rate)],
-        [_("Nachfragen bei SIC"), number_format(sum(row["count"] for row in inquiry_rows))],
+        [_("Vorgänge eröffnet"), number_format(f.cohort.opened)],
+        [_("Vorgänge abgeschlossen"), number_format(f.closes.tickets)],
+        [_("Erstlösungsquote"), percent_text(f.cohort.first_call_rate)],
+        [_("Anrufe mit einer bekannten Lösung gelöst"), number_format(f.usage.calls)],
+        [_("Zeit bis zum Abschluss (Median, alle Wege)"), duration_text(f.closes.overall.median)],
+        [_("Überfällige Wiedervorlagen (heute)"), number_format(f.overdue[0])],
+        [_("Risikorelevante Ereignisse (davon unbewertet)"), f"{f.events.count} ({pending})"],
+        [_("Eskalationen an SIC"), number_format(f.answers.escalations)],
+        [_("Erste Antwort von SIC (Median)"), duration_text(f.answers.answered.median)],
+        [_("Programmwünsche entschieden"), number_format(f.decisions.total("decided"))],
+        [_("Ablehnungsquote der Programmwünsche"), percent_text(f.decisions.rejection_rate)],
+        [_("Nachfragen bei SIC"), number_format(f.inquiries.count)],
     ]
     return Table(
         slug="summary",
@@ -568,7 +618,7 @@ def summary(period, cohort, closes, overdue_count, events, answers, decisions, i
         description=_(
             "Zeitraum %(first)s bis %(last)s (Europe/Berlin); die Einzelheiten in den Tabellen unten."
         )
-        % {"first": date_format(period.first, "d.m.Y"), "last": date_format(period.last, "d.m.Y")},
+        % {"first": date_format(f.period.first, "d.m.Y"), "last": date_format(f.period.last, "d.m.Y")},
     )
 
 
@@ -586,54 +636,37 @@ class Report:
         return None
 
 
-SLUGS = (
-    "summary",
-    "by-state-category",
-    "first-call-resolution",
-    "known-solutions",
-    "time-to-close",
-    "overdue-follow-ups",
-    "risk-events",
-    "risk-decisions",
-    "sic-first-answer",
-    "program-request-decisions",
-    "open-program-requests",
-    "sic-inquiries",
-)
+# Each table from the figures it needs, in the order of the page.
+PROCESS = {
+    "by-state-category": lambda f: by_state_category(f.cohort),
+    "first-call-resolution": lambda f: first_call(f.cohort),
+    "known-solutions": lambda f: known_solutions(f.usage, f.complete),
+    "time-to-close": lambda f: time_to_close(f.closes),
+    "overdue-follow-ups": lambda f: overdue(*f.overdue, f.today, f.complete),
+    "risk-events": lambda f: risk_events(f.events, f.complete),
+    "risk-decisions": lambda f: risk_decisions(f.events),
+}
+SUPPLIER = {
+    "sic-first-answer": lambda f: sic_first_answer(f.answers),
+    "program-request-decisions": lambda f: program_request_decisions(f.decisions),
+    "open-program-requests": lambda f: open_program_requests(figures.open_program_requests(f.today)),
+    "sic-inquiries": lambda f: sic_inquiries(f.inquiries, f.complete),
+}
+TABLES = {"summary": summary, **PROCESS, **SUPPLIER}
+SLUGS = tuple(TABLES)
 
 
-def build(period: periods.Period, now: datetime.datetime, *, complete: bool = False) -> Report:
-    """Every table of the report in a fixed number of queries; `complete`: every overdue follow-up and
-    every known solution used (the CSV downloads)."""
-    today = timezone.localdate(now)
-    cohort = figures.opened_tickets(period)
-    closes = figures.closes(period)
-    overdue_count, overdue_tickets = figures.overdue_follow_ups(
-        today, None if complete else figures.OVERDUE_SHOWN
-    )
-    events = figures.risk_events(period)
-    answers = figures.first_answers(period, now)
-    decisions = figures.program_request_decisions(period)
-    inquiry_rows = figures.inquiries(period)
-    usage = figures.known_solution_usage(period, None if complete else figures.KNOWN_SOLUTIONS_SHOWN)
+def build(period: periods.Period, now: datetime.datetime) -> Report:
+    """Every table of the report page in a fixed number of queries, each list its first rows."""
+    f = Figures(period, now, complete=False)
     return Report(
         period=period,
-        summary=summary(
-            period, cohort, closes, overdue_count, events, answers, decisions, inquiry_rows, usage
-        ),
-        process=[
-            by_state_category(cohort),
-            first_call(cohort),
-            known_solutions(usage, complete),
-            time_to_close(closes),
-            overdue(overdue_count, overdue_tickets, today, complete),
-            risk_events(events),
-            risk_decisions(events),
-        ],
-        supplier=[
-            sic_first_answer(answers),
-            program_request_decisions(decisions),
-            open_program_requests(figures.open_program_requests(today)),
-            sic_inquiries(inquiry_rows),
-        ],
+        summary=summary(f),
+        process=[table(f) for table in PROCESS.values()],
+        supplier=[table(f) for table in SUPPLIER.values()],
     )
+
+
+def complete_table(slug: str, period: periods.Period, now: datetime.datetime) -> Table:
+    """One table with all its rows (its CSV download), reading only the figures it needs."""
+    return TABLES[slug](Figures(period, now, complete=True))

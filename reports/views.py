@@ -34,5 +34,5 @@ def report_csv(request, table):
     if not form.is_valid():
         return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
     period = form.cleaned_data["period"]
-    rows = tables.build(period, now, complete=True).table(table).csv_rows()
+    rows = tables.complete_table(table, period, now).csv_rows()
     return csv_response(rows, filename=f"bericht-{table}-{period.first}-{period.last}.csv")

@@ -9,10 +9,12 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from supportdesk import forms
 from supportdesk.errors import Conflict, DeletionRefused, InvalidData
+from supportdesk.pages import COUNT_LIMIT
 from supportdesk.parsers import BodyTooLarge
 
 
@@ -22,10 +24,73 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = forms.BooleanField
 
 
+MAX_PAGE = 10**9  # keeps the offset a 64-bit integer; no list has that many pages
+
+
 class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (up to 200). `count` is the number of matching rows up to COUNT_LIMIT
+    (10,000), so no list counts a million rows on every request: 10,000 means "10,000 or more", and
+    `next` leads on to the end. A page reads one row more than it shows to know whether there is a next.
+
+    A view's `uncounted_by` names the parameters that make a search whose matches are not counted
+    at all (a text index finds every row of a common word before one can be counted): `count` is
+    then the rows up to the page's end, one more while there is a next page, exact on the last."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    count_limit = COUNT_LIMIT
+    count_description = (
+        f"The number of matching rows, counted up to {COUNT_LIMIT:,}: {COUNT_LIMIT:,} means that many "
+        "or more; follow `next` to the last page. A text search (`q`) counts no further than it reads: "
+        "the rows up to this page's end, plus one when there is a `next` page."
+    )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request, size = request, self.get_page_size(request)
+        number = request.query_params.get(self.page_query_param) or "1"
+        if not number.isdecimal() or not 1 <= int(number) <= MAX_PAGE:
+            raise NotFound(self.invalid_page_message)
+        self.number, offset = int(number), (int(number) - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        if not rows and self.number > 1:
+            raise NotFound(self.invalid_page_message)
+        self.has_next = len(rows) > size
+        if any(request.query_params.get(name) for name in getattr(view, "uncounted_by", ())):
+            self.count = offset + len(rows)  # a text search: no further than read
+        elif offset + len(rows) >= self.count_limit:
+            self.count = self.count_limit
+        else:
+            self.count = queryset.order_by()[: self.count_limit].count()
+        return rows[:size]
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = self.count_description
+        return response
+
+    def get_next_link(self):
+        if not self.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self):
+        url = self.request.build_absolute_uri()
+        if self.number == 1:
+            return None
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
 
 
 def request_data(request) -> dict:

@@ -2,6 +2,8 @@
 the service refuses, the same page again, with the refused form and everything typed (400) or with
 the conflict's message (409). Nothing already saved is lost, and no refusal is a 500."""
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
@@ -24,8 +26,48 @@ def submit(request, write, *, page, done, to):
     return redirect(to(saved) if callable(to) else to)
 
 
-def list_page(request, queryset, size: int) -> dict:
+COUNT_LIMIT = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts the matching rows only up to `limit` (a COUNT over a LIMIT), so a page costs the same
+    with a million rows as with a thousand: `count` is exact up to the limit and `more` says that
+    more match; the pages end there (the list asks to narrow the filters)."""
+
+    limit = COUNT_LIMIT
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.limit + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.limit)
+
+    @property
+    def more(self) -> bool:
+        return self.counted > self.limit
+
+
+class UncountedPaginator(CappedPaginator):
+    """For a text search, which counts nothing: its index finds every row of a common word before
+    a single one can be counted. A page reads one row more than it shows; `more` (with `limit` the
+    rows up to this page's end) says that there is a next page, and on the last page the count is
+    exact. A page number beyond the end shows the last page, found by the capped count."""
+
+    def get_page(self, number):
+        number = int(number) if str(number).isdecimal() and int(number) > 0 else 1
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            return super().get_page(number)
+        self.limit, self.counted = bottom + self.per_page, bottom + len(rows)
+        self.count = self.counted  # one past this page, when there is more: its next page exists
+        return self._get_page(rows[: self.per_page], number, self)
+
+
+def list_page(request, queryset, size: int, paginator=Paginator) -> dict:
     """A list's page of ?page= and the query string of its filters, for the page links."""
     query = request.GET.copy()
     query.pop("page", None)
-    return {"page": Paginator(queryset, size).get_page(request.GET.get("page")), "query": query.urlencode()}
+    return {"page": paginator(queryset, size).get_page(request.GET.get("page")), "query": query.urlencode()}

@@ -250,3 +250,21 @@ def uninstall_search(schema_editor, table: str, trigram: str) -> None:
     quote = schema_editor.quote_name
     schema_editor.execute(f"DROP INDEX {quote(f'{table}_{trigram}_trgm')}")
     schema_editor.execute(f"ALTER TABLE {quote(table)} DROP COLUMN search_vector")  # drops its index too
+
+
+def install_indexes(schema_editor, table: str, indexes: dict[str, str]) -> None:
+    """Indexes for the lists and searches, `{name: "(columns) WHERE …" or "USING gin (…)"}`: partial,
+    descending with NULLS LAST and trigram indexes say more than the models can on every database;
+    SQLite, the embedded default, does without."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    quote = schema_editor.quote_name
+    for name, definition in indexes.items():
+        schema_editor.execute(f"CREATE INDEX {quote(name)} ON {quote(table)} {definition}")
+
+
+def uninstall_indexes(schema_editor, indexes: dict[str, str]) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name in indexes:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")

@@ -1,6 +1,8 @@
 """The ticket API (DESIGN §7): tickets with their transitions, records and history, and SIC's
 program requests with their linked tickets. Every write goes through tickets.services."""
 
+from functools import cached_property
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,7 +15,7 @@ from supportdesk.api import request_data
 from supportdesk.schema import CONFLICT, LOCKED_OUT, ModelSerializer, form_body
 from tickets import selectors, services
 from tickets.forms import CallNoteForm, NotificationForm, RiskReviewSignForm, TicketCreateForm, TicketEditForm
-from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket
+from tickets.models import CallNote, CustomerNotification, RiskReview, State, Ticket
 from vendor.forms import VendorContactForm
 from vendor.models import ProgramRequest, VendorContact
 from workflow.api import edit_request, known_transition, transition_request, transition_schema, version_field
@@ -28,7 +30,7 @@ VendorContactCreateSerializer = form_body(VendorContactForm, "VendorContactCreat
 
 
 class TicketSerializer(ModelSerializer):
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = serializers.SerializerMethodField()
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     available_transitions = serializers.SerializerMethodField()
 
@@ -63,6 +65,14 @@ class TicketSerializer(ModelSerializer):
             "available_transitions",
         ]
         read_only_fields = fields
+
+    @cached_property
+    def state_labels(self) -> dict:
+        """Once per list, in the request's language (get_state_display translates every state per row)."""
+        return {value: str(label) for value, label in State.choices}
+
+    def get_state_label(self, ticket) -> str:
+        return self.state_labels[ticket.state]
 
     def get_available_transitions(self, ticket) -> list[str]:
         return services.available_transitions(ticket, self.context["request"].user)
@@ -150,6 +160,7 @@ class TicketViewSet(
     queryset = Ticket.objects.select_related("customer").order_by("-created_at", "-pk")
     serializer_class = TicketSerializer
     filterset_class = selectors.TicketFilter
+    uncounted_by = ("q",)  # supportdesk.api.Pagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def respond(self, ticket, status_code=status.HTTP_200_OK):

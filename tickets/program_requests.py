@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
-from supportdesk.pages import list_page, submit
+from supportdesk.pages import CappedPaginator, list_page, submit
 from tickets import selectors, services
 from vendor.models import ProgramRequest
 
@@ -29,7 +29,7 @@ SUCCESS = {
 @role_required(roles.can_read)
 def program_request_list(request):
     filters, requests = selectors.program_request_list(request.GET)
-    context = {"filters": filters, **list_page(request, requests, PAGE_SIZE)}
+    context = {"filters": filters, **list_page(request, requests, PAGE_SIZE, paginator=CappedPaginator)}
     return render(request, "vendor/program_request_list.html", context)
 
 

@@ -12,7 +12,7 @@ from accounts import roles
 from accounts.decorators import role_required
 from accounts.users import display_name
 from audit.exports import local
-from supportdesk.pages import submit
+from supportdesk.pages import CappedPaginator, submit
 from supportdesk.spreadsheets import cell, csv_response
 from tickets import selectors, services
 from tickets.forms import RiskReviewSignForm
@@ -27,7 +27,7 @@ SIGNED_PAGE_SIZE = 25
 def follow_ups(request):
     today = timezone.localdate()
     due = selectors.follow_ups_due().select_related("customer", "program_request", "assignee")
-    page = Paginator(due, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(due, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/follow_ups.html", {"page": page, "today": today, "query": ""})
 
 

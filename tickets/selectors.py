@@ -5,10 +5,16 @@ program requests with their tickets.
 Each function runs a fixed number of queries, whatever the number of tickets or timeline entries.
 """
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.users import display_name
 from audit.history import describe, entries, history_rows
 from customers.models import Customer
+from customers.selectors import customers_named
 from solutions.models import Category, KnownSolution
 from solutions.selectors import SUGGESTION_CANDIDATES
 from supportdesk import search
@@ -65,20 +72,28 @@ YES_NO_ALL = [("", _("alle")), ("true", _("ja")), ("false", _("nein"))]
 
 
 def follow_up_due(queryset, name, value):
-    due = Ticket.objects.follow_up_due(timezone.localdate()).values("pk")
-    return queryset.filter(pk__in=due) if value else queryset.exclude(pk__in=due)
+    today = timezone.localdate()
+    if value:  # read from the index on (state, follow_up_date)
+        return queryset.follow_up_due(today)
+    # The negation of TicketQuerySet.follow_up_due as a condition on the row (no subquery to hash).
+    return queryset.exclude(state__in=FOLLOW_UP_STATES, follow_up_date__lte=today)
+
+
+# Ticket numbers hold digits and hyphens ("2026-000123"); fewer than 3 characters no index can find.
+NUMBER_PART = re.compile(r"[\d-]{3,}")
 
 
 def matching_text(queryset, name, value):
-    """Every word in the summary, description or solution (the known solutions' search), or a
-    ticket number or customer name containing the text."""
+    """Every word in the summary, description or solution (the known solutions' search), a ticket
+    number containing the text, or a customer whose name contains it.
+
+    Each part is found by an index (the text search's, trigrams on the number, the customers found
+    first by theirs), so PostgreSQL can combine them instead of reading every ticket."""
     value = value.strip()
-    return search.matching_all(
-        queryset,
-        value,
-        fields=("summary", "description", "solution"),
-        also=Q(number__icontains=value) | Q(customer__name__icontains=value),
-    )
+    also = Q(customer__in=customers_named(value))
+    if NUMBER_PART.fullmatch(value):
+        also |= Q(number__contains=value)
+    return search.matching_all(queryset, value, fields=("summary", "description", "solution"), also=also)
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -114,15 +129,151 @@ class TicketListFilter(TicketFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("state", "category", "customer", "assignee"):
-            self.filters[name].extra["empty_label"] = _("alle")
+        for name in ("state", "category"):
+            self.filters[name].extra |= {"empty_label": _("alle"), "widget": ListSelect}
         for name in ("risk_relevant", "follow_up_due"):
-            self.filters[name].extra["widget"] = forms.Select(choices=YES_NO_ALL)
+            self.filters[name].extra["widget"] = ListSelect(choices=YES_NO_ALL)
+        self.filters["sort"].extra["widget"] = ListSelect
         self.filters["q"].extra["widget"] = forms.TextInput(attrs={"type": "search"})
-        self.filters["customer"].queryset = Customer.objects.order_by("name")
-        self.filters["assignee"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
+        # Validation reads the one chosen row; the picker offers a few (PICKERS), never all of them.
+        self.filters["customer"].queryset = Customer.objects.all()
+        self.filters["assignee"].queryset = active_users()
+        for name, pick in PICKERS.items():
+            widget = Picker(name=name, search=self.data.get(f"{name}_search", ""))
+            self.filters[name].extra |= {"widget": widget, "help_text": pick.help_text}
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        state, sort = self.form.cleaned_data.get("state"), self.form.cleaned_data.get("sort")
+        if state and state not in FOLLOW_UP_STATES and sort in ("follow_up", "-follow_up"):
+            # Only tickets waiting on SIC have a follow-up date (the transitions clear it), so in
+            # another state this is the default order; said so, PostgreSQL reads it from that
+            # order's index instead of walking past every ticket with a date first.
+            queryset = queryset.order_by(*SORTS["-created"])
+        return queryset
+
+
+# ---- the pickers of the customer and assignee filters ---------------------------------------------
+
+PICK_LIMIT = 20  # options a picker offers at once; typing narrows them
+SEARCH_LENGTH = 100
+
+
+def active_users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+@dataclass(frozen=True)
+class Pick:
+    rows: Callable[[], QuerySet]  # what may be chosen
+    order: tuple[str, ...]  # the order offered
+    matching: Callable[[str], Q]  # the rows a search text finds
+    untyped: Q | None  # the rows offered before anything is typed
+    label: Callable[[object], str]
+    choose_label: str  # the select's name; the field's label names the search box
+    help_text: str
+
+
+PICKERS = {
+    # Customers by name or number; none before a text is typed (there are thousands).
+    "customer": Pick(
+        rows=lambda: Customer.objects.only("name", "customer_number"),
+        order=("name", "pk"),
+        matching=lambda text: Q(name__icontains=text) | Q(customer_number__icontains=text),
+        untyped=None,
+        label=str,
+        choose_label=_("Kunde auswählen"),
+        help_text=_("Name oder Kundennummer eingeben, dann den Kunden wählen."),
+    ),
+    # Active users by user name or name; the first ones before a text is typed (a team is small).
+    "assignee": Pick(
+        rows=active_users,
+        order=("first_name", "last_name", "username", "pk"),  # as their names read
+        matching=lambda text: (
+            Q(username__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
+        ),
+        untyped=Q(pk__isnull=False),  # all
+        label=display_name,
+        choose_label=_("Zuständige Person auswählen"),
+        help_text=_("Name eingeben, dann die Person wählen."),
+    ),
+}
+
+
+def picker_options(name: str, chosen: str, text: str) -> dict:
+    """What the `name` filter's picker offers: the chosen row, then the first PICK_LIMIT rows the
+    search text matches, and a line saying how many matched. One query."""
+    pick, text = PICKERS[name], text.strip()[:SEARCH_LENGTH]
+    chosen = chosen if chosen.isdecimal() else ""
+    matching = pick.matching(text) if text else pick.untyped
+    rows = []
+    if chosen or matching is not None:
+        is_chosen = Q(pk=int(chosen)) if chosen else Q(pk__in=[])
+        matching = Q(pk__in=[]) if matching is None else matching
+        first = [Case(When(is_chosen, then=Value(0)), default=Value(1))] if chosen else []
+        found = Case(When(matching, then=Value(True)), default=Value(False))
+        rows = pick.rows().filter(is_chosen | matching).annotate(matches=found).order_by(*first, *pick.order)
+        rows = list(rows[: PICK_LIMIT + 2])  # the chosen one (if no match) and one match more than shown
+    matches = [row for row in rows if row.matches]
+    shown = [row for row in rows[:1] if not row.matches] + matches[:PICK_LIMIT]
+    if len(matches) > PICK_LIMIT:
+        status = gettext("Mehr als %(limit)d Treffer – bitte genauer suchen.") % {"limit": PICK_LIMIT}
+    elif text and matches:
+        status = ngettext("%(count)d Treffer.", "%(count)d Treffer.", len(matches)) % {"count": len(matches)}
+    else:
+        status = gettext("Keine Treffer.") if text else ""
+    return {"options": [(str(row.pk), pick.label(row)) for row in shown], "chosen": chosen, "status": status}
+
+
+class ListSelect(forms.Widget):
+    """A <select> in one template pass: Django's Select renders a template for each option and copies
+    its attributes, which the list would pay for on every request."""
+
+    template_name = "tickets/_select.html"
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(attrs)
+        self.choices = choices
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"] |= {
+            "options": [(str(key), label) for key, label in self.choices],
+            "chosen": context["widget"]["value"] or "",
+        }
+        return context
+
+
+class Picker(forms.Widget):
+    """A choice among thousands (customers, users) without an <option> for each: a search box whose
+    matches htmx loads into the <select> after it as you type, the chosen one kept (the filter's value
+    stays the id). Without JavaScript the box goes with the form and the page offers its matches."""
+
+    template_name = "tickets/_picker.html"
+
+    def __init__(self, *, name: str, search: str, attrs=None):
+        super().__init__(attrs)
+        self.name, self.search = name, search
+
+    def id_for_label(self, id_):
+        return f"{id_}_search" if id_ else id_  # the field's label names the search box
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        select = widget["attrs"]["id"]
+        widget |= picker_options(self.name, widget["value"] or "", self.search)
+        widget |= {
+            "search": self.search[:SEARCH_LENGTH],
+            "search_length": SEARCH_LENGTH,
+            "choose_label": PICKERS[self.name].choose_label,
+            "url": reverse("ticket-filter-options", args=[self.name]),
+            "status_id": f"{select}_status",
+            "described_by": " ".join(
+                filter(None, [widget["attrs"].get("aria-describedby"), f"{select}_status"])
+            ),
+        }
+        return context
 
 
 def follow_up_status():
@@ -136,10 +287,19 @@ def follow_up_status():
     )
 
 
+# What a row of the list shows: not the long texts.
+LIST_COLUMNS = (
+    *("number", "summary", "state", "category", "risk_relevant", "priority", "follow_up_date"),
+    *("created_at", "updated_at", "customer__name", "assignee__username"),
+    *("assignee__first_name", "assignee__last_name"),
+)
+
+
 def ticket_list(data) -> TicketListFilter:
     """The filter for the list page; `.qs` is empty when the filter input is invalid."""
     queryset = (
         Ticket.objects.select_related("customer", "assignee")
+        .only(*LIST_COLUMNS)
         .annotate(follow_up_status=follow_up_status())
         .order_by("-created_at", "-pk")
     )
@@ -263,14 +423,21 @@ def signed_risk_reviews() -> QuerySet[RiskReview]:
 
 def waiting_for_customer_information() -> QuerySet[Ticket]:
     """Tickets that R2 keeps from closing: the query form of tickets.models.customer_informed,
-    built from the same NOTIFICATION_REQUIRED_TO_CLOSE map."""
-    not_informed = Q(pk__in=[])
-    for state, kind in NOTIFICATION_REQUIRED_TO_CLOSE.items():
-        fitting = CustomerNotification.objects.filter(
-            ticket=OuterRef("pk"), kind=kind, created_at__gte=OuterRef("state_entered_at")
-        )
-        not_informed |= Q(state=state) & ~Exists(fitting)
-    return Ticket.objects.filter(not_informed).order_by("state_entered_at", "pk")
+    built from the same NOTIFICATION_REQUIRED_TO_CLOSE map. One `state IN (…)` and one NOT EXISTS
+    (of the kind the state requires), so the database reads only the tickets in those states, from
+    an index in the order shown, never every ticket."""
+    required = Case(
+        *(When(state=state, then=Value(kind)) for state, kind in NOTIFICATION_REQUIRED_TO_CLOSE.items())
+    )
+    fitting = CustomerNotification.objects.filter(
+        ticket=OuterRef("pk"), kind=OuterRef("required_kind"), created_at__gte=OuterRef("state_entered_at")
+    )
+    return (
+        Ticket.objects.filter(state__in=list(NOTIFICATION_REQUIRED_TO_CLOSE))
+        .annotate(required_kind=required)
+        .filter(~Exists(fitting))
+        .order_by("state_entered_at", "pk")
+    )
 
 
 # ---- reportable risk events (EU MDR Art. 87) --------------------------------------------------------
@@ -376,8 +543,17 @@ class ProgramRequestFilterForm(forms.Form):
 
 
 def program_request_list(data):
+    """The filter form and the program requests, newest first, each with its number of linked
+    tickets: counted for the rows shown (a subquery per row), not grouped over every ticket."""
     filters = ProgramRequestFilterForm(data)
-    requests = filters.filter(ProgramRequest.objects.annotate(ticket_count=Count("tickets")))
+    linked = (
+        Ticket.objects.filter(program_request=OuterRef("pk"))
+        .order_by()
+        .values("program_request")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    requests = filters.filter(ProgramRequest.objects.annotate(ticket_count=Coalesce(Subquery(linked), 0)))
     return filters, requests.order_by("-created_at", "-pk")
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("search/", jump.jump, name="jump"),
     path("calls/banner/", incoming.banner, name="call-banner"),
     path("calls/<int:pk>/dismiss/", incoming.dismiss, name="call-dismiss"),
+    path("tickets/filter/<slug:name>/", views.filter_options, name="ticket-filter-options"),
     path("tickets/new/", intake.ticket_new, name="ticket-new"),
     path("tickets/new/lookup/", intake.caller_lookup, name="caller-lookup"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),

@@ -2,9 +2,10 @@
 tickets.services, and a refused one shows the page again with the input kept (R14)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,8 +15,9 @@ from audit import services as audit_services
 from audit.exports import pdf_response
 from audit.models import AuditExport
 from audit.views import attachment_name
+from solutions.models import Category
 from supportdesk.forms import version_seen
-from supportdesk.pages import submit
+from supportdesk.pages import CappedPaginator, UncountedPaginator, submit
 from tickets import audit_report, selectors, services, suggestions
 from tickets.forms import AuthorityReportForm, CallNoteForm, NotificationForm, TicketEditForm
 from tickets.models import NotificationKind, RiskReview, State, Ticket
@@ -23,6 +25,8 @@ from vendor.forms import VendorContactForm
 from workflow.views import page_form, panels, transition_view, typed_values
 
 # ---- the list -------------------------------------------------------------------------------
+
+DAY, DAY_AND_TIME = "%d.%m.%Y", "%d.%m.%Y %H:%M"
 
 
 def sort_columns(current):
@@ -37,20 +41,49 @@ def sort_columns(current):
     return {column["key"]: column for column in columns}
 
 
+def list_rows(tickets) -> list[Ticket]:
+    """The page's tickets with the texts a row shows, made once per page: Django's get_FOO_display
+    translates every choice on each call, and strftime is faster than the date filter."""
+    states = {value: str(label) for value, label in State.choices}
+    categories = {value: str(label) for value, label in Category.choices}
+    rows = list(tickets)
+    for ticket in rows:
+        ticket.state_label, ticket.category_label = states[ticket.state], categories.get(ticket.category, "")
+        ticket.created_text = timezone.localtime(ticket.created_at).strftime(DAY_AND_TIME)
+        ticket.updated_text = timezone.localtime(ticket.updated_at).strftime(DAY_AND_TIME)
+        ticket.follow_up_text = ticket.follow_up_date.strftime(DAY) if ticket.follow_up_date else ""
+    return rows
+
+
 @require_http_methods(["GET", "HEAD"])
 @role_required(roles.can_read)
 def ticket_list(request):
     filterset = selectors.ticket_list(request.GET)
     valid = filterset.is_valid()
     tickets = filterset.qs if valid else filterset.queryset.none()
-    page = Paginator(tickets, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    searched = valid and filterset.form.cleaned_data.get("q")
+    paginator = (UncountedPaginator if searched else CappedPaginator)(tickets, selectors.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page": page,
+        "rows": list_rows(page),
         "columns": sort_columns(filterset.form.cleaned_data.get("sort") if valid else ""),
         "filtered": any(value for key, value in request.GET.items() if key not in ("page", "sort")),
     }
     return render(request, "tickets/ticket_list.html", context, status=200 if valid else 400)
+
+
+@require_http_methods(["GET"])
+@role_required(roles.can_read)
+def filter_options(request, name):
+    """The options of the list's customer or assignee picker for the text typed so far (htmx)."""
+    if name not in selectors.PICKERS:
+        raise Http404
+    options = selectors.picker_options(name, request.GET.get(name, ""), request.GET.get(f"{name}_search", ""))
+    return render(
+        request, "tickets/_picker_options.html", {**options, "status_id": f"id_{name}_status", "oob": True}
+    )
 
 
 # ---- the ticket page ------------------------------------------------------------------------

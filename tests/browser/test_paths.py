@@ -41,6 +41,7 @@ def escalate(page):
     panel.get_by_label("Besprochen mit SIC").fill("Hotline von SIC: Fehler ist bekannt, wird geprüft.")
     panel.get_by_label("Ansprechpartner bei SIC").fill("Herr Krüger")
     panel.get_by_label("Referenz bei SIC").fill("SIC-4711")
+    panel.get_by_label("Dem Kunden gesagt", exact=False).check()  # the agent told the caller so
     panel.get_by_role("button", name="An SIC eskalieren").click()
     expect_state(page, "Bei SIC")
 
