@@ -155,6 +155,7 @@ def pages() -> list[Page]:
         for model, key in ((Ticket, "id"), (CallNote, "ticket_id"), (CustomerNotification, "ticket_id"),
                            (VendorContact, "ticket_id"), (RiskReview, "ticket_id"))
     )  # fmt: skip
+    number = Ticket.objects.filter(pk=detail).values_list("number", flat=True).get()
     customer = Customer.objects.filter(active=True).annotate(n=Count("tickets")).order_by("-n", "pk").first()
     caller = customer.phone[: len(customer.phone) - 3]  # the number half typed
     intake = {
@@ -203,6 +204,11 @@ def pages() -> list[Page]:
         Page(
             "suggestions (htmx)", "/solutions/suggestions/?" + urllib.parse.urlencode(SUGGESTION), htmx=True
         ),
+        Page(
+            "call banner poll `/calls/banner/` (htmx, every 5 s on every page)", "/calls/banner/", htmx=True
+        ),
+        Page("`GET /api/v1/calls/`", "/api/v1/calls/"),
+        Page("header search `/search/?q=<number>` (302 to the ticket)", f"/search/?q={number}", expect=302),
         Page(
             "intake POST `/tickets/new/` (creates a ticket)",
             "/tickets/new/",
