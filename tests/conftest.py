@@ -61,6 +61,7 @@ def restore_migration_data():
             group.permissions.set(
                 [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in perms]
             )
+    Group.objects.get_or_create(name=roles.TELEPHONY)  # accounts 0002
     if not Vendor.objects.filter(name=SIC_NAME).exists():
         save_audited(Vendor(name=SIC_NAME), by=None, reason="data migration: vendor SIC")
 

@@ -12,7 +12,8 @@ from tickets.models import RiskReview, State
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-READ_ONLY_BUTTONS = {"Abmelden", "Wechseln", "Filtern", "Suchen"}  # logout, language, GET filters
+# logout, language, GET filters, the shortcuts help
+READ_ONLY_BUTTONS = {"Abmelden", "Wechseln", "Filtern", "Suchen", "Tastenkürzel (?)"}
 
 
 def assert_read_only(page):
