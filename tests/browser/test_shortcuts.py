@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_shortcuts_work_and_never_steal_typing(live_server, page, support_user):
     ticket = create_ticket(support_user)
     log_in(page, live_server, support_user)
+    page.wait_for_load_state("load")  # the shortcuts' script (deferred) runs before "load"
 
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Tastenkürzel")
@@ -22,6 +23,7 @@ def test_the_shortcuts_work_and_never_steal_typing(live_server, page, support_us
     page.keyboard.press("g")
     page.keyboard.press("t")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vorgänge")
+    page.wait_for_load_state("load")
 
     page.keyboard.press("/")
     search = page.get_by_role("searchbox", name="Vorgangsnummer oder Kunde")
@@ -31,6 +33,7 @@ def test_the_shortcuts_work_and_never_steal_typing(live_server, page, support_us
     search.fill(ticket.number)
     search.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.number)
+    page.wait_for_load_state("load")
 
     page.keyboard.press("n")
     expect(page.get_by_label("Telefonnummer oder Name")).to_be_focused()  # the intake, ready to type
