@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from audit.history import save_audited
@@ -10,7 +11,7 @@ from calls.matching import caller_matches
 from calls.models import IncomingCall
 from supportdesk.forms import validated
 
-NOT_ALLOWED = "Ihre Rolle darf keine Anrufe melden."
+NOT_ALLOWED = gettext_lazy("Ihre Rolle darf keine Anrufe melden.")
 
 
 def call_report(*, by, data) -> tuple[IncomingCall, bool]:

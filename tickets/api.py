@@ -188,35 +188,32 @@ class TicketViewSet(
         ticket = services.TICKETS.run(ticket.pk, name, by=request.user, data=data, expected_state=seen)
         return self.respond(ticket)
 
+    def records(self, request, serializer, rows, add):
+        """A ticket's list of records (GET, paginated) or one recorded through its service (POST, 201)."""
+        ticket = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(rows(ticket).select_related("created_by"))
+            return self.get_paginated_response(serializer(page, many=True).data)
+        record = add(ticket_id=ticket.pk, by=request.user, data=request_data(request))
+        return Response(serializer(record).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(methods=["GET"], responses=NotificationSerializer(many=True))
     @extend_schema(
         methods=["POST"], request=NotificationCreateSerializer, responses={201: NotificationSerializer}
     )
     @action(detail=True, methods=["get", "post"], serializer_class=NotificationSerializer)
     def notifications(self, request, pk=None):
-        ticket = self.get_object()
-        if request.method == "GET":
-            notes = ticket.notifications.select_related("created_by")
-            return self.get_paginated_response(
-                NotificationSerializer(self.paginate_queryset(notes), many=True).data
-            )
-        notification = services.ticket_add_notification(
-            ticket_id=ticket.pk, by=request.user, data=request_data(request)
+        return self.records(
+            request, NotificationSerializer, lambda t: t.notifications, services.ticket_add_notification
         )
-        return Response(NotificationSerializer(notification).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=CallNoteSerializer(many=True))
     @extend_schema(methods=["POST"], request=CallNoteCreateSerializer, responses={201: CallNoteSerializer})
     @action(detail=True, methods=["get", "post"], url_path="call-notes", serializer_class=CallNoteSerializer)
     def call_notes(self, request, pk=None):
-        ticket = self.get_object()
-        if request.method == "GET":
-            notes = ticket.call_notes.select_related("created_by")
-            return self.get_paginated_response(
-                CallNoteSerializer(self.paginate_queryset(notes), many=True).data
-            )
-        note = services.ticket_add_call_note(ticket_id=ticket.pk, by=request.user, data=request_data(request))
-        return Response(CallNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        return self.records(
+            request, CallNoteSerializer, lambda t: t.call_notes, services.ticket_add_call_note
+        )
 
     @extend_schema(methods=["GET"], responses=VendorContactSerializer(many=True))
     @extend_schema(
@@ -229,16 +226,9 @@ class TicketViewSet(
         serializer_class=VendorContactSerializer,
     )
     def vendor_contacts(self, request, pk=None):
-        ticket = self.get_object()
-        if request.method == "GET":
-            contacts = ticket.vendor_contacts.select_related("created_by")
-            return self.get_paginated_response(
-                VendorContactSerializer(self.paginate_queryset(contacts), many=True).data
-            )
-        contact = services.ticket_add_vendor_contact(
-            ticket_id=ticket.pk, by=request.user, data=request_data(request)
+        return self.records(
+            request, VendorContactSerializer, lambda t: t.vendor_contacts, services.ticket_add_vendor_contact
         )
-        return Response(VendorContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=HistoryEntrySerializer)

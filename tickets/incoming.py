@@ -81,9 +81,7 @@ class CallViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 def banner(request):
     """The calls for this agent, with each caller's open tickets (htmx fragment; 4 queries)."""
-    if not request.user.is_authenticated:
-        return HttpResponse(status=STOP_POLLING)
-    if not roles.can_work(request.user):
+    if not roles.can_work(request.user):  # signed out meanwhile (or a reading role)
         return HttpResponse(status=STOP_POLLING)
     calls = call_selectors.banner_calls(request.user, request.session.get(DISMISSED, []))
     open_tickets = selectors.open_tickets_of(call.customer_id for call in calls if call.customer_id)
