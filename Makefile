@@ -22,10 +22,12 @@ test: $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-# ISO 13485 §4.1.6: the suite with every rule R1-R14 and its tests, as validation-report/*.html and *.pdf;
-# fails when a rule has no passing test or a test fails.
+# ISO 13485 §4.1.6: the suite with every rule R1-R22 and its tests, as validation-report/*.html and *.pdf;
+# fails when a rule has no passing test or a test fails. It records the configuration the shell's
+# DJANGO_* variables make and who ran it (BY=username, else the OS user); the QMB then signs it:
+# $(PY) manage.py sign_validation_report validation-report --by USERNAME
 validation-report: $(VENV)/.installed
-	$(PY) tools/validation_report.py $(PYTEST_ARGS)
+	$(PY) tools/validation_report.py $(if $(BY),--by $(BY)) $(PYTEST_ARGS)
 
 # ruff, and the layers of pyproject.toml's [tool.importlinter] (no app imports an app above it).
 lint: $(VENV)/.installed

@@ -10,4 +10,5 @@ def role_flags(request):
         "can_export": roles.can_export(user),
         "can_read": roles.can_read(user),
         "can_read_reports": roles.can_read_reports(user),
+        "can_read_outbox": roles.can_read_outbox(user),
     }

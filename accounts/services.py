@@ -33,6 +33,24 @@ def user_create(*, username, role, password, email="", first_name="", last_name=
     return user
 
 
+def user_add_role(*, user, role, password=None):
+    """Give an existing user one more role of DESIGN §5 (the rights add up); the roles held stay.
+    The password stays unless `password` is given (then the validators check it)."""
+    if role not in roles.ACCOUNT_ROLES:
+        raise ValidationError(f"Unknown role {role!r}; choose one of: {', '.join(roles.ACCOUNT_ROLES)}")
+    if password is not None:
+        password_validation.validate_password(password, user)
+    with transaction.atomic():
+        if password is not None:
+            user.set_password(password)
+        if role == roles.ADMIN:
+            user.is_staff = user.is_superuser = True
+        user.save()
+        if role != roles.ADMIN:
+            user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 def two_factor_enrolment(*, user) -> TOTPDevice:
     """The TOTP device being set up on the enrolment page; it stays until confirmed, so a reload
     shows the same key."""

@@ -69,3 +69,20 @@ def foreign_key_to(model, name: str, target) -> bool:
     except Exception:
         return False
     return found.is_relation and found.related_model is target
+
+
+# ---- evidence kept outside the history tables (R16) ------------------------------------------
+
+# Checks run by verify_audit_trail after the hash chains: each `check(since=None)` yields one text
+# per problem it finds (a stored file whose content no longer matches its recorded SHA-256, or that
+# is missing). Registered by the app that keeps the evidence (attachments).
+_evidence_checks: list[Callable] = []
+
+
+def register_evidence_check(check: Callable) -> None:
+    if check not in _evidence_checks:
+        _evidence_checks.append(check)
+
+
+def evidence_checks() -> list[Callable]:
+    return list(_evidence_checks)

@@ -41,7 +41,7 @@ def page_cursors(request, form) -> dict:
 
 
 @require_http_methods(["GET", "HEAD"])
-@role_required(roles.can_export)
+@role_required(roles.can_read_audit_trail)
 def audit_trail(request):
     form = selectors.AuditFilterForm(request.GET)
     cursors = page_cursors(request, form)

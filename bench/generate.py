@@ -499,6 +499,7 @@ class Generator:
             taken_by_id=agent,
             assignee_id=agent,
             created_at=created,
+            received_at=created,  # logged during the call
         )
         case = Case(ticket, topic, agent, created, rng.random() < RISK_SHARE, f"{fate}/{path}")
         # The intake page saves the call's note with the ticket: the description, or a note of its own.

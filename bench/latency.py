@@ -170,6 +170,7 @@ def pages() -> list[Page]:
         "category": "software",
         "risk_relevant": "false",
         "risk_description": "",
+        "is_complaint": "false",
         "expected_state": "intake",
     }
 
@@ -208,6 +209,19 @@ def pages() -> list[Page]:
             "call banner poll `/calls/banner/` (htmx, every 5 s on every page)", "/calls/banner/", htmx=True
         ),
         Page("`GET /api/v1/calls/`", "/api/v1/calls/"),
+        Page(
+            "caller context: intake with the customer picked (htmx)",
+            f"/tickets/new/?customer={customer.pk}",
+            htmx=True,
+        ),
+        Page(
+            "suggestions with the duplicate warning (htmx)",
+            "/solutions/suggestions/?" + urllib.parse.urlencode({**SUGGESTION, "customer": customer.pk}),
+            htmx=True,
+        ),
+        Page("attachments `GET /api/v1/tickets/<id>/attachments/`", f"/api/v1/tickets/{detail}/attachments/"),
+        Page("e-mails `GET /api/v1/tickets/<id>/emails/`", f"/api/v1/tickets/{detail}/emails/"),
+        Page("links `GET /api/v1/tickets/<id>/links/`", f"/api/v1/tickets/{detail}/links/"),
         Page("header search `/search/?q=<number>` (302 to the ticket)", f"/search/?q={number}", expect=302),
         Page(
             "intake POST `/tickets/new/` (creates a ticket)",

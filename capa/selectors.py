@@ -2,18 +2,22 @@
 
 from django import forms
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import describe, entry_of, object_history
+from capa.forms import ticket_model
 from capa.models import CapaProposal, CapaTicketLink
-from tickets.models import Ticket
 
 # Shown as old → new in the timeline; who and when are the history row's own user and time.
 TIMELINE_FIELDS = (
     "title",
     "what",
     "why",
+    "decision_signer_name",
     "decision_comment",
+    "owner",
+    "due_date",
     "rejection_reason",
     "implementation",
     "effective",
@@ -36,7 +40,7 @@ class CapaFilterForm(forms.Form):
 def capa_list(data):
     filters = CapaFilterForm(data)
     queryset = (
-        CapaProposal.objects.select_related("raised_by")
+        CapaProposal.objects.select_related("raised_by", "owner")
         .annotate(ticket_count=Count("links"))
         .order_by("-created_at", "-pk")
     )
@@ -44,12 +48,22 @@ def capa_list(data):
 
 
 def capa_for_page():
-    return CapaProposal.objects.select_related("raised_by", "decided_by", "implemented_by", "checked_by")
+    return CapaProposal.objects.select_related(
+        "raised_by", "decided_by", "owner", "implemented_by", "checked_by", "risk_review__ticket"
+    )
 
 
-def ticket_named(ticket_id: str) -> Ticket | None:
+def overdue_capas():
+    """Accepted CAPAs whose due date has passed and that are not implemented yet, oldest due first
+    (the dashboards of the process manager and of management)."""
+    return CapaProposal.objects.filter(
+        state=CapaProposal.State.ACCEPTED, due_date__lt=timezone.localdate()
+    ).order_by("due_date", "pk")
+
+
+def ticket_named(ticket_id: str):
     """The ticket a proposal is raised from (?ticket=<id> on the new-proposal page), if any."""
-    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id.isdigit() else None
+    return ticket_model().objects.filter(pk=ticket_id).first() if ticket_id.isdigit() else None
 
 
 def linked_tickets(capa):

@@ -1,26 +1,28 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from customers import selectors, services
-from customers.forms import ContactForm, CustomerEditForm, CustomerForm
+from customers.forms import ContactEditForm, ContactForm, CustomerEditForm, CustomerForm
 from customers.models import Contact, Customer
 from supportdesk.api import BooleanFilter, request_data
-from supportdesk.schema import form_body
+from supportdesk.schema import CONFLICT, form_body
+from workflow.api import edit_request, version_field
 
 # The request bodies, from the forms that validate them.
 CustomerWriteSerializer = form_body(CustomerForm, "CustomerWrite")
 CustomerEditSerializer = form_body(CustomerEditForm, "CustomerEdit")
 ContactCreateSerializer = form_body(ContactForm, "ContactCreate")
+ContactEditSerializer = form_body(ContactEditForm, "ContactEdit", version=version_field())
 
 
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "customer", "name", "role", "phone", "phone_e164", "email", "active"]
+        fields = ["id", "customer", "name", "role", "phone", "phone_e164", "email", "active", "version"]
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -109,3 +111,27 @@ class CustomerViewSet(
             customer_id=customer.pk, by=request.user, data=request_data(request)
         )
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ContactEditSerializer,
+        responses={200: ContactSerializer, 409: CONFLICT},
+        parameters=[OpenApiParameter("contact_id", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"contacts/(?P<contact_id>[0-9]{1,18})",
+        serializer_class=ContactSerializer,
+    )
+    def contact(self, request, pk=None, contact_id=None):
+        """Correct a contact's data with `reason` (R20) and optionally `version` (409 when stale)."""
+        customer = self.get_object()
+        data, version = edit_request(request)
+        contact = services.contact_update(
+            customer_id=customer.pk,
+            contact_id=int(contact_id),
+            by=request.user,
+            data=data,
+            expected_version=version,
+        )
+        return Response(ContactSerializer(contact).data)

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditedModel
+from audit.models import AuditedModel, VersionedModel
 from customers.phone import normalize
 
 
@@ -52,7 +52,9 @@ class Customer(PhoneNumbersMixin, AuditedModel):
         return f"{self.name} ({self.customer_number})"
 
 
-class Contact(PhoneNumbersMixin, AuditedModel):
+class Contact(PhoneNumbersMixin, VersionedModel, AuditedModel):
+    """A person at the customer; its `version` guards a correction against a stale form (R6, R20)."""
+
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("Kunde")
     )

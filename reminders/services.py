@@ -1,8 +1,9 @@
 """Reminders by e-mail, run from cron (`manage.py send_reminders`): the database is the queue.
 
-Each reminder is claimed by INSERTing its ReminderSent row (unique per kind, key and day) before it is
-sent; whoever loses the insert skips it. So two runs, or two servers running the command at once,
-send each reminder once (healthchecks' sendalerts pattern).
+Each reminder is claimed by INSERTing its ReminderSent row (unique per kind, key and day), and its
+mail is written to the outbox in the same transaction; whoever loses the insert skips it. So two
+runs, or two servers running the command at once, queue each reminder once (healthchecks' sendalerts
+pattern), and the outbox delivers each queued mail once (R17).
 """
 
 import datetime
@@ -10,13 +11,14 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts import roles
+from outbox import services as outbox
+from outbox.models import OutgoingEmail
 from reminders.models import ReminderSent
 from supportdesk.workdays import is_working_day, next_working_day
 from tickets.models import RiskReview, Ticket
@@ -47,34 +49,34 @@ def claim(kind: str, key, day: datetime.date, recipients: list[str]) -> bool:
     return True
 
 
-def release(kind: str, key, day: datetime.date) -> None:
-    """The mail failed: give the claim back so the next run tries again (a queue row, not case data)."""
-    ReminderSent.objects.filter(kind=kind, key=str(key), day=day).delete()
-
-
 def link(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
 def send(template: str, context: dict, recipients: list[str]) -> None:
+    """Write the reminder to the outbox (R17), inside the caller's transaction: delivered after
+    commit and by `send_outbox`, with retries."""
     with translation.override("de"):
         subject = render_to_string(f"reminders/email/{template}-subject.txt", context)
         text = render_to_string(f"reminders/email/{template}-body-text.txt", context)
         html = render_to_string(f"reminders/email/{template}-body-html.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=recipients)
-    message.attach_alternative(html, "text/html")
-    message.send()
+    outbox.queue(
+        to=recipients,
+        subject=" ".join(subject.split()),
+        body=text,
+        html=html,
+        ticket=context.get("ticket"),
+        kind=OutgoingEmail.Kind.REMINDER,
+    )
 
 
 def claim_and_send(kind, key, day, template, context, recipients) -> bool:
-    if not claim(kind, key, day, recipients):
-        return False
-    try:
+    """Claim the reminder and queue its mail in one transaction: both are written, or neither. A
+    mail server that is down changes nothing here; the outbox delivers the mail once it is back."""
+    with transaction.atomic():
+        if not claim(kind, key, day, recipients):
+            return False
         send(template, context, recipients)
-    except OSError:
-        log.exception("Reminder %s %s: e-mail failed; it is tried again on the next run", kind, key)
-        release(kind, key, day)
-        return False
     return True
 
 

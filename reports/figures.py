@@ -26,18 +26,35 @@ Definitions (the report page states them in the same words):
   classification as a program request (`register_program_request`). A follow-up inquiry is not an
   answer: it is support having to ask again.
 - *Follow-ups SIC let pass*: inquiries at SIC (`VendorContact` of kind inquiry, recorded by the
-  `follow_up` transition) in the period: the follow-up date came and SIC had not reported.
+  `follow_up` transition or on its own) in the period: support had to ask, SIC had not reported.
+- *Contacts with SIC*, per calendar month of the period: SIC's unprompted reports (`VendorContact` of
+  kind vendor_report: SIC reported on its own, by phone, e-mail or its portal) apart from our
+  inquiries (kind inquiry) and any other contact (kind other); the share of SIC's own reports among
+  reports and inquiries says how often SIC reports without being chased. An escalation is not
+  counted here (it is the escalation's figure).
 - *Program requests decided* in the period: realized or rejected with the decision recorded in the
   period (`decided_at`); time to release from the request (`created_at`, local date) to `realized_on`
   in days; rejection rate = rejected / decided.
 - *Calls solved with a known solution*: tickets opened in the period whose immediate fix took a known
   solution (`Ticket.known_solution`, as it is now), per known solution, most first.
+- *Duplicates*: a ticket closed as a duplicate (`close_as_duplicate`, `Ticket.duplicate_of` set) is
+  counted apart ("davon als Duplikat abgeschlossen") and never in the figures of the case it
+  duplicates: not in the tickets by state (a row of its own), first-call resolution, time to close
+  and tickets closed, SIC's first answer to escalations, the calls solved with a known solution, the
+  complaints. Still counted: the risk events (each review requested took place) and the contacts with
+  SIC (inquiries, SIC's own reports: they took place).
+- *Complaints* (ISO 13485 §8.2.2 / §8.4): tickets whose latest complaint evaluation (R15) says they are
+  a complaint about the product, by the month (Europe/Berlin) the report came in (`received_at`, else
+  the call's `created_at`), in the period; by category, customer, SaniVision version (blank: unknown),
+  investigation (investigated, not investigated, still open) and symptom. The *symptom* is kept
+  simple: the title of the known solution the ticket was solved with, otherwise its category.
 - *Median*: the middle value (the mean of the two middle ones for an even count). *90th percentile*:
   nearest rank, the smallest observed value that at least 90 % of the values do not exceed.
 """
 
 import datetime
 import math
+import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,7 +63,9 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
+    CharField,
     Count,
+    DateField,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -56,18 +75,21 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import Step, TicketFacts
+from reports.models import ComplaintFacts, Step, TicketFacts
 from reports.periods import Period, local_midnight
-from tickets.models import RiskReview, Ticket
+from tickets.models import Category, RiskReview, Ticket
 from vendor.models import ProgramRequest
 
 OVERDUE_SHOWN = 20  # overdue follow-ups listed on the page; the CSV has all of them
 KNOWN_SOLUTIONS_SHOWN = 10  # known solutions that solved the most calls, on the page; the CSV has all
 RISK_EVENTS_SHOWN = 20  # risk events of the period on the page, oldest first; the CSV has all
 INQUIRIES_SHOWN = 20  # tickets SIC let the most follow-ups pass, on the page; the CSV has all
+COMPLAINT_CUSTOMERS_SHOWN = 10  # customers with the most complaints, on the page; then "the others"
+SYMPTOMS_SHOWN = 15  # symptoms of the Pareto on the page; the CSV has all
 AGE_BUCKETS = (  # open program requests by age in days: (up to and including, label)
     (30, _("bis 30 Tage")),
     (90, _("31–90 Tage")),
@@ -81,6 +103,11 @@ ANSWERS = dict(Step.Answer.choices)
 
 def steps(kind: str, period: Period):
     return Step.objects.filter(period.q("at"), kind=kind)
+
+
+def case_steps(kind: str, period: Period):
+    """Closes or escalations of the period, without those of tickets closed as duplicates."""
+    return steps(kind, period).filter(duplicate=False)
 
 
 # ---- statistics ----------------------------------------------------------------------------------
@@ -176,10 +203,17 @@ class Cohort:
     by_state_category: dict = field(default_factory=dict)
     # category -> {"opened", "decided", "first_call", "escalated", "reopened_after_fix"}
     by_category: dict = field(default_factory=dict)
+    # category -> tickets closed as duplicates: counted apart, in neither of the above
+    duplicates_by_category: dict = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(self.duplicates_by_category.values())
 
     @property
     def opened(self) -> int:
-        return sum(self.by_state_category.values())
+        """Every call of the period, the duplicates among them."""
+        return sum(self.by_state_category.values()) + self.duplicates
 
     def total(self, key: str) -> int:
         return sum(row[key] for row in self.by_category.values())
@@ -190,11 +224,12 @@ class Cohort:
 
 
 def opened_tickets(period: Period) -> Cohort:
-    """One query: the tickets opened in the period, grouped by current state and category."""
+    """One query: the tickets opened in the period, grouped by current state and category; those
+    closed as duplicates apart."""
     fixed = Q(first_decision="fix_immediately")
     groups = (
         TicketFacts.objects.filter(period.q("opened_at"))
-        .values("state", "category")
+        .values("state", "category", "duplicate")
         .annotate(
             opened=Count("pk"),
             decided=Count("pk", filter=~Q(first_decision="")),
@@ -207,6 +242,10 @@ def opened_tickets(period: Period) -> Cohort:
     cohort = Cohort()
     keys = ("opened", "decided", "first_call", "escalated", "reopened_after_fix")
     for group in groups:
+        if group["duplicate"]:
+            duplicates = cohort.duplicates_by_category
+            duplicates[group["category"]] = duplicates.get(group["category"], 0) + group["opened"]
+            continue
         cohort.by_state_category[(group["state"], group["category"])] = group["opened"]
         totals = cohort.by_category.setdefault(group["category"], dict.fromkeys(keys, 0))
         for key in keys:
@@ -227,7 +266,7 @@ class Closes:
 def closes(period: Period) -> Closes:
     """One query: the spread of the times to close per path and overall, and the tickets closed."""
     found = spreads(
-        steps(Step.Kind.CLOSE, period), F("duration"), by="outcome", keys=Path.values, distinct="ticket"
+        case_steps(Step.Kind.CLOSE, period), F("duration"), by="outcome", keys=Path.values, distinct="ticket"
     )
     return Closes(tickets=found.distinct, by_path=found.by_key, overall=found.overall)
 
@@ -295,7 +334,7 @@ class FirstAnswers:
 def first_answers(period: Period, now: datetime.datetime) -> FirstAnswers:
     """Two queries: the escalations to SIC in the period with SIC's first answer (the spread of the
     time until it), and those still waiting (the spread of how long since they were escalated)."""
-    escalations = steps(Step.Kind.ESCALATE, period)
+    escalations = case_steps(Step.Kind.ESCALATE, period)
     answered = spreads(escalations.exclude(outcome=""), F("duration"), by="outcome", keys=list(ANSWERS))
     since = ExpressionWrapper(
         Value(now, output_field=DateTimeField()) - F("at"), output_field=DurationField()
@@ -405,6 +444,53 @@ def inquiries(period: Period, limit: int | None = INQUIRIES_SHOWN) -> Inquiries:
     return Inquiries(rows, totals["count"], totals["tickets"])
 
 
+@dataclass
+class SicContacts:
+    """The contacts with SIC of the period by calendar month (Europe/Berlin), every month of the
+    period listed, and by kind: {"vendor_report", "inquiry", "other"} -> count."""
+
+    by_month: dict  # first day of the month -> {kind: count}
+
+    def total(self, kind: str) -> int:
+        return sum(row[kind] for row in self.by_month.values())
+
+    @staticmethod
+    def share(row: dict):
+        """SIC's own reports among its reports and our inquiries (None when there were neither)."""
+        return rate(row[Step.Kind.VENDOR_REPORT], row[Step.Kind.VENDOR_REPORT] + row[Step.Kind.INQUIRY])
+
+    @property
+    def totals(self) -> dict:
+        return {kind: self.total(kind) for kind in CONTACT_KINDS}
+
+
+CONTACT_KINDS = (Step.Kind.VENDOR_REPORT, Step.Kind.INQUIRY, Step.Kind.OTHER)
+
+
+def months(period: Period) -> list[datetime.date]:
+    """The first day of every calendar month the period touches."""
+    found, month = [], period.first.replace(day=1)
+    while month <= period.last:
+        found.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return found
+
+
+def sic_contacts(period: Period) -> SicContacts:
+    """One query: the contacts with SIC in the period by month (local time) and kind."""
+    groups = (
+        Step.objects.filter(period.q("at"), kind__in=CONTACT_KINDS)
+        .annotate(month=TruncMonth("at", output_field=DateField(), tzinfo=timezone.get_default_timezone()))
+        .values("month", "kind")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    by_month = {month: dict.fromkeys(CONTACT_KINDS, 0) for month in months(period)}
+    for group in groups:
+        by_month[group["month"]][group["kind"]] += group["count"]
+    return SicContacts(by_month)
+
+
 # ---- known solutions: which solve the most calls --------------------------------------------------------
 
 
@@ -422,7 +508,9 @@ class SolutionUsage:
 def known_solution_usage(period: Period, limit: int | None = KNOWN_SOLUTIONS_SHOWN) -> SolutionUsage:
     """Two queries: the calls opened in the period that a known solution solved, and per known solution
     how many, most first (the first `limit`; all when None)."""
-    solved = TicketFacts.objects.filter(period.q("opened_at"), known_solution__isnull=False).order_by()
+    solved = TicketFacts.objects.filter(
+        period.q("opened_at"), known_solution__isnull=False, duplicate=False
+    ).order_by()
     totals = solved.aggregate(calls=Count("pk"), solutions=Count("known_solution", distinct=True))
     fields = {
         "id": "known_solution",
@@ -440,3 +528,124 @@ def known_solution_usage(period: Period, limit: int | None = KNOWN_SOLUTIONS_SHO
         for group in (groups if limit is None else groups[:limit])
     ]
     return SolutionUsage(rows=rows, calls=totals["calls"], solutions=totals["solutions"])
+
+
+# ---- complaints: the trend for the management review (ISO 13485 §8.2.2 / §8.4) ---------------------
+
+INVESTIGATIONS = tuple(ComplaintFacts.Investigation.values)  # investigated, not investigated, open ("")
+
+
+@dataclass
+class Complaints:
+    """The complaints that came in in the period (without duplicates, which are counted apart)."""
+
+    by_month: dict  # first day of every month of the period -> {category: count}
+    by_investigation: dict  # INVESTIGATIONS -> count
+    duplicates: int  # complaints closed as duplicates: counted at the ticket they duplicate
+    customers: list  # {"id", "name", "count"}: most first, the first `limit`
+    versions: list  # (SaniVision version, "" = unknown; count): by version, newest first
+    symptoms: list  # {"solution_id", "title", "category", "count"}: most first, the first `limit`
+    symptom_kinds: int = 0  # how many different symptoms there are
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_investigation.values())
+
+    @property
+    def by_category(self) -> dict:
+        counts = Counter()
+        for row in self.by_month.values():
+            counts.update(row)
+        return dict(counts)
+
+    @property
+    def other_customers(self) -> int:
+        return self.total - sum(row["count"] for row in self.customers)
+
+
+def category_label(value: str) -> str:
+    return str(Category(value).label) if value in Category.values else str(_("noch nicht geprüft"))
+
+
+def symptom_label(row: dict) -> str:
+    """The known solution's title, else the category (a deliberately simple symptom key)."""
+    return row["title"] if row["solution_id"] else category_label(row["category"])
+
+
+def version_key(version: str):
+    """Versions by their numbers (12.10 after 12.9, 12.4.1 after 12.4); names without a number first
+    after those with one. Sorted in reverse: the newest first."""
+    natural = [
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.\-\s]+", version)
+    ]
+    return (version[:1].isdigit(), natural)
+
+
+def by_version(pairs) -> list:
+    """(version, count) newest first, the unknown version ("") last."""
+    known = sorted((pair for pair in pairs if pair[0]), key=lambda pair: version_key(pair[0]), reverse=True)
+    return known + [pair for pair in pairs if not pair[0]]
+
+
+def complaints(period: Period, limit: int | None = COMPLAINT_CUSTOMERS_SHOWN, symptoms_shown=SYMPTOMS_SHOWN):
+    """Four queries: the complaints of the period by month, category, investigation and duplicate;
+    by customer (most first: the first `limit`, all when None); by SaniVision version; by symptom
+    (the known solution the ticket was solved with, else its category; the first `symptoms_shown`
+    when `limit` is set)."""
+    received = ComplaintFacts.objects.filter(period.q("received_at")).order_by()
+    berlin = timezone.get_default_timezone()
+    groups = (
+        received.annotate(month=TruncMonth("received_at", output_field=DateField(), tzinfo=berlin))
+        .values("month", "category", "investigation", "duplicate")
+        .annotate(count=Count("pk"))
+    )
+    by_month = {month: {} for month in months(period)}
+    by_investigation = dict.fromkeys(INVESTIGATIONS, 0)
+    duplicates = 0
+    for group in groups:
+        if group["duplicate"]:
+            duplicates += group["count"]
+            continue
+        row = by_month[group["month"]]
+        row[group["category"]] = row.get(group["category"], 0) + group["count"]
+        by_investigation[group["investigation"]] += group["count"]
+    counted = received.filter(duplicate=False)
+    by_customer = (
+        counted.values("customer", "customer__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "customer__name", "customer")
+    )
+    customers = [
+        {"id": group["customer"], "name": group["customer__name"], "count": group["count"]}
+        for group in (by_customer if limit is None else by_customer[:limit])
+    ]
+    versions = by_version(
+        [
+            (group["sanivision_version"], group["count"])
+            for group in counted.values("sanivision_version").annotate(count=Count("pk"))
+        ]
+    )
+    symptom = Case(
+        When(known_solution__isnull=True, then=F("category")), default=Value(""), output_field=CharField()
+    )
+    by_symptom = [
+        {
+            "solution_id": group["known_solution"],
+            "title": group["known_solution__title"] or "",
+            "category": group["symptom"],
+            "count": group["count"],
+        }
+        for group in counted.annotate(symptom=symptom)
+        .values("known_solution", "known_solution__title", "symptom")
+        .annotate(count=Count("pk"))
+    ]
+    by_symptom.sort(key=lambda row: (-row["count"], symptom_label(row), row["solution_id"] or 0))
+    return Complaints(
+        by_month=by_month,
+        by_investigation=by_investigation,
+        duplicates=duplicates,
+        customers=customers,
+        versions=versions,
+        symptoms=by_symptom if limit is None else by_symptom[:symptoms_shown],
+        symptom_kinds=len(by_symptom),
+    )

@@ -17,6 +17,8 @@ from tickets.models import Category, RiskReview, State
 from vendor.models import ProgramRequest
 
 NOT_TRIAGED = gettext_lazy("noch nicht geprüft")
+DUPLICATES = gettext_lazy("als Duplikat abgeschlossen")
+UNKNOWN_VERSION = gettext_lazy("unbekannt")
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,10 @@ LINKED = {"ticket": "ticket-detail", "solution": "solution-detail"}
 
 
 def link(kind: str, value) -> str | None:
-    return reverse(LINKED[kind], args=[value[0]]) if kind in LINKED and value else None
+    """The page of a ticket or known solution; none for a row without one (a symptom by category)."""
+    if kind in LINKED and value and value[0] is not None:
+        return reverse(LINKED[kind], args=[value[0]])
+    return None
 
 
 def spread_cells(spread: figures.Spread) -> list:
@@ -177,6 +182,8 @@ def by_state_category(cohort: figures.Cohort) -> Table:
     for state in State:
         counts = [cohort.by_state_category.get((state.value, c), 0) for c in CATEGORIES]
         rows.append([state.label, *counts, sum(counts)])
+    duplicates = [cohort.duplicates_by_category.get(c, 0) for c in CATEGORIES]
+    rows.append([DUPLICATES, *duplicates, sum(duplicates)])
     totals = [sum(row[i + 1] for row in rows) for i in range(len(CATEGORIES))]
     state_bars = [svg.Group(str(row[0]), (svg.Bar(row[-1], number_format(row[-1])),)) for row in rows]
     category_bars = [
@@ -208,7 +215,8 @@ def by_state_category(cohort: figures.Cohort) -> Table:
         footer=[_("Summe"), *totals, sum(totals)],
         description=_(
             "Vorgänge, deren Anruf im Zeitraum einging, nach ihrem heutigen Status und ihrer "
-            "Kategorie aus der Prüfung."
+            "Kategorie aus der Prüfung. Als Duplikat abgeschlossene Vorgänge stehen in einer eigenen "
+            "Zeile, nicht bei „Abgeschlossen“: Gezählt wird der Fall bei dem Vorgang, den sie doppeln."
         ),
         chart=chart,
     )
@@ -245,7 +253,8 @@ def first_call(cohort: figures.Cohort) -> Table:
         description=_(
             "Von den im Zeitraum eröffneten Vorgängen, über die der Support entschieden hat (Sofortlösung "
             "oder Eskalation an SIC, bis heute), der Anteil, dessen erste Entscheidung die Sofortlösung "
-            "direkt aus der Prüfung war – also ohne SIC – und der danach nie wieder geöffnet wurde."
+            "direkt aus der Prüfung war – also ohne SIC – und der danach nie wieder geöffnet wurde. Als "
+            "Duplikat abgeschlossene Vorgänge zählen nicht mit."
         ),
     )
 
@@ -297,7 +306,8 @@ def time_to_close(closes: figures.Closes) -> Table:
             "Jeder Abschluss im Zeitraum, gemessen vom Anruf bis zum Abschluss. Der Weg ergibt sich aus "
             "der Historie: der Status vor dem Abschluss, und bei einer Sofortlösung, ob der Vorgang in "
             "Prüfung (Support) oder bei SIC war. Median: der mittlere Wert; 90. Perzentil: der kleinste "
-            "Wert, den mindestens 90 % der Abschlüsse nicht überschreiten."
+            "Wert, den mindestens 90 % der Abschlüsse nicht überschreiten. Abschlüsse von als Duplikat "
+            "abgeschlossenen Vorgängen zählen nicht (der Abschluss als Duplikat ist kein Abschluss)."
         ),
         chart=chart,
     )
@@ -381,7 +391,8 @@ def known_solutions(usage: figures.SolutionUsage, complete: bool) -> Table:
         description=_(
             "Vorgänge, deren Anruf im Zeitraum einging und die mit einer übernommenen bekannten Lösung "
             "sofort gelöst wurden (Stand heute), je bekannter Lösung, die häufigste zuerst. Anteil: an "
-            "allen im Zeitraum mit einer bekannten Lösung gelösten Anrufen."
+            "allen im Zeitraum mit einer bekannten Lösung gelösten Anrufen. Als Duplikat abgeschlossene "
+            "Vorgänge zählen nicht."
         ),
         note=note,
     )
@@ -458,7 +469,8 @@ def sic_first_answer(answers: figures.FirstAnswers) -> Table:
         description=_(
             "Jede Eskalation an SIC im Zeitraum, gemessen bis zum nächsten Schritt aus „Bei SIC“ heraus: "
             "Sofortlösung von SIC oder Einstufung als Programmwunsch. Eine Nachfrage bei der Wiedervorlage "
-            "ist keine Antwort von SIC."
+            "ist keine Antwort von SIC. Eskalationen von Vorgängen, die später als Duplikat abgeschlossen "
+            "wurden, zählen nicht (der andere Vorgang trägt den Fall)."
         ),
     )
 
@@ -538,9 +550,10 @@ def sic_inquiries(asked: figures.Inquiries, complete: bool) -> Table:
         ],
         footer=[_("Summe"), "", "", asked.count],
         description=_(
-            "Nachfragen bei SIC im Zeitraum (Schritt „Wiedervorlage: bei SIC nachgefragt“): Die "
-            "Wiedervorlage war fällig, ohne dass SIC sich gemeldet hatte. Die Vorgänge mit den meisten "
-            "Nachfragen zuerst."
+            "Nachfragen bei SIC im Zeitraum (Schritt „Wiedervorlage: bei SIC nachgefragt“ oder ein als "
+            "Nachfrage erfasster Kontakt): SIC hatte sich nicht gemeldet, der Support musste fragen. "
+            "Meldungen, mit denen SIC sich von selbst meldete, zählen nicht dazu. Die Vorgänge mit den "
+            "meisten Nachfragen zuerst."
         ),
         note=""
         if complete or asked.tickets <= len(asked.rows)
@@ -548,6 +561,228 @@ def sic_inquiries(asked: figures.Inquiries, complete: bool) -> Table:
             "Die %(shown)d Vorgänge mit den meisten Nachfragen von %(count)d; alle stehen in der CSV-Datei."
         )
         % {"shown": len(asked.rows), "count": asked.tickets},
+    )
+
+
+def sic_contacts(contacts: figures.SicContacts) -> Table:
+    kinds = figures.CONTACT_KINDS
+
+    def cells(row):
+        return [*(row[kind] for kind in kinds), figures.SicContacts.share(row)]
+
+    return Table(
+        slug="sic-contacts",
+        title=_("Kontakte mit SIC: von selbst gemeldet oder nachgefragt"),
+        columns=[
+            Column(_("Monat")),
+            Column(_("SIC meldete sich von selbst"), "int"),
+            Column(_("Nachfragen bei SIC"), "int"),
+            Column(_("sonstige Kontakte"), "int"),
+            Column(_("Anteil von selbst"), "percent"),
+        ],
+        rows=[[date_format(month, "F Y"), *cells(row)] for month, row in contacts.by_month.items()],
+        footer=[_("Summe"), *cells(contacts.totals)],
+        description=_(
+            "Kontakte mit SIC im Zeitraum nach Monat: Meldungen, mit denen SIC sich von selbst meldete "
+            "(Art „Meldung von SIC“), getrennt von unseren Nachfragen (Art „Nachfrage“, meist bei der "
+            "Wiedervorlage) und sonstigen Kontakten; die Eskalation selbst zählt hier nicht. Anteil von "
+            "selbst: Meldungen von SIC / (Meldungen von SIC + Nachfragen)."
+        ),
+    )
+
+
+# ---- complaints (ISO 13485 §8.2.2 / §8.4) ---------------------------------------------------------------
+
+
+def complaint_note(c: figures.Complaints) -> str:
+    if not c.duplicates:
+        return ""
+    return _(
+        "%(count)d weitere als Duplikat abgeschlossene Beanstandungen zählen hier nicht mit: Sie sind "
+        "bei dem Vorgang gezählt, den sie doppeln."
+    ) % {"count": c.duplicates}
+
+
+def share_column() -> Column:
+    return Column(_("Anteil"), "percent")
+
+
+def complaints_by_month(c: figures.Complaints) -> Table:
+    columns = [Column(_("Monat")), *(Column(category_label(cat), "int") for cat in CATEGORIES)]
+    columns.append(Column(_("Summe"), "int"))
+    rows = []
+    for month, counts in c.by_month.items():
+        cells = [counts.get(cat, 0) for cat in CATEGORIES]
+        rows.append([date_format(month, "F Y"), *cells, sum(cells)])
+    totals = [c.by_category.get(cat, 0) for cat in CATEGORIES]
+    chart = svg.bar_chart(
+        chart_id="chart-complaints-by-month",
+        title=_("Beanstandungen je Monat"),
+        description=_(
+            "Zeitreihe als Balkendiagramm: Anzahl der Beanstandungen je Monat des Zeitraums, der älteste "
+            "Monat oben; die Zahlen je Kategorie stehen in der Tabelle."
+        ),
+        groups=[svg.Group(str(row[0]), (svg.Bar(row[-1], number_format(row[-1])),)) for row in rows],
+    )
+    return Table(
+        slug="complaints-by-month",
+        title=_("Beanstandungen je Monat und Kategorie"),
+        columns=columns,
+        rows=rows,
+        footer=[_("Summe"), *totals, sum(totals)],
+        description=_(
+            "Vorgänge, deren letzte Bewertung als Beanstandung „ja“ lautet (R15; eine spätere Bewertung "
+            "ersetzt die frühere), nach dem Monat, in dem die Meldung einging (Eingang, sonst der Anruf; "
+            "Europe/Berlin), und nach Kategorie."
+        ),
+        note=complaint_note(c),
+        chart=chart,
+    )
+
+
+def shares(pairs, total: int) -> list[list]:
+    return [[label, count, figures.rate(count, total)] for label, count in pairs]
+
+
+def complaints_by_category(c: figures.Complaints) -> Table:
+    counts = c.by_category
+    pairs = [(category_label(cat), counts.get(cat, 0)) for cat in CATEGORIES if cat or counts.get(cat)]
+    return Table(
+        slug="complaints-by-category",
+        title=_("Beanstandungen nach Kategorie"),
+        columns=[Column(_("Kategorie")), Column(_("Beanstandungen"), "int"), share_column()],
+        rows=shares(pairs, c.total),
+        footer=[_("Summe"), c.total, None],
+        description=_("Die Beanstandungen des Zeitraums nach der Kategorie aus der Prüfung."),
+        note=complaint_note(c),
+    )
+
+
+def complaints_by_customer(c: figures.Complaints, complete: bool) -> Table:
+    pairs = [(row["name"], row["count"]) for row in c.customers]
+    if c.other_customers:
+        pairs.append((_("übrige Kunden"), c.other_customers))
+    return Table(
+        slug="complaints-by-customer",
+        title=_("Beanstandungen nach Kunde"),
+        columns=[Column(_("Kunde")), Column(_("Beanstandungen"), "int"), share_column()],
+        rows=shares(pairs, c.total),
+        footer=[_("Summe"), c.total, None],
+        description=_(
+            "Die Kunden mit den meisten Beanstandungen im Zeitraum, die meisten zuerst; auf der Seite die "
+            "ersten %(shown)d, die übrigen zusammengefasst. Die CSV-Datei nennt jeden Kunden."
+        )
+        % {"shown": figures.COMPLAINT_CUSTOMERS_SHOWN},
+        note=complaint_note(c),
+    )
+
+
+def complaints_by_version(c: figures.Complaints) -> Table:
+    pairs = [(version or UNKNOWN_VERSION, count) for version, count in c.versions]
+    return Table(
+        slug="complaints-by-version",
+        title=_("Beanstandungen nach SaniVision-Version"),
+        columns=[Column(_("SaniVision-Version")), Column(_("Beanstandungen"), "int"), share_column()],
+        rows=shares(pairs, c.total),
+        footer=[_("Summe"), c.total, None],
+        description=_(
+            "Die Beanstandungen des Zeitraums nach der SaniVision-Version, die der Anrufer nutzt, die "
+            "neueste zuerst; „unbekannt“, wenn sie beim Vorgang nicht erfasst ist."
+        ),
+        note=complaint_note(c),
+    )
+
+
+def complaints_investigation(c: figures.Complaints) -> Table:
+    labels = dict(figures.ComplaintFacts.Investigation.choices)
+    pairs = [(labels[key], count) for key, count in c.by_investigation.items()]
+    return Table(
+        slug="complaints-investigation",
+        title=_("Beanstandungen nach Untersuchung"),
+        columns=[Column(_("Untersuchung")), Column(_("Beanstandungen"), "int"), share_column()],
+        rows=shares(pairs, c.total),
+        footer=[_("Summe"), c.total, None],
+        description=_(
+            "Stand heute: untersucht (mit Ergebnis bzw. Ursache), begründet nicht untersucht, oder die "
+            "Untersuchung ist noch offen (vor dem Abschluss muss sie entschieden sein)."
+        ),
+        note=complaint_note(c),
+    )
+
+
+CHART_LABEL = 40  # characters of a bar's label that fit left of the chart; the table has it all
+
+
+def shortened(text: str) -> str:
+    return text if len(text) <= CHART_LABEL else text[: CHART_LABEL - 1] + "…"
+
+
+def complaints_pareto(c: figures.Complaints, complete: bool) -> Table:
+    rows, cumulative = [], 0
+    for row in c.symptoms:
+        cumulative += row["count"]
+        if row["solution_id"]:
+            symptom, kind = (
+                (row["solution_id"], f"L-{row['solution_id']}: {row['title']}"),
+                _("bekannte Lösung"),
+            )
+        else:
+            symptom, kind = (None, category_label(row["category"])), _("Kategorie")
+        rows.append(
+            [
+                symptom,
+                kind,
+                row["count"],
+                figures.rate(row["count"], c.total),
+                figures.rate(cumulative, c.total),
+            ]
+        )
+    chart = svg.bar_chart(
+        chart_id="chart-complaints-pareto",
+        title=_("Pareto der Beanstandungen nach Symptom"),
+        description=_(
+            "Balkendiagramm: Beanstandungen je Symptom, das häufigste oben, mit dem kumulierten Anteil "
+            "als Text; die Zahlen stehen auch in der Tabelle."
+        ),
+        groups=[
+            svg.Group(
+                shortened(row[0][1]),
+                (
+                    svg.Bar(
+                        row[2],
+                        _("%(count)s (kumuliert %(share)s)")
+                        % {"count": number_format(row[2]), "share": percent_text(row[4])},
+                    ),
+                ),
+            )
+            for row in rows
+        ],
+    )
+    note = ""
+    if not complete and c.symptom_kinds > len(rows):
+        note = _("Die %(shown)d häufigsten von %(count)d Symptomen; alle stehen in der CSV-Datei.") % {
+            "shown": len(rows),
+            "count": c.symptom_kinds,
+        }
+    return Table(
+        slug="complaints-pareto",
+        title=_("Pareto der Beanstandungen nach Symptom bzw. bekannter Lösung"),
+        columns=[
+            Column(_("Symptom"), "solution"),
+            Column(_("Art")),
+            Column(_("Beanstandungen"), "int"),
+            share_column(),
+            Column(_("kumulierter Anteil"), "percent"),
+        ],
+        rows=rows,
+        footer=[_("Summe"), "", c.total, None, None],
+        description=_(
+            "Bewusst einfach: Symptom ist der Titel der bekannten Lösung, mit der der Vorgang gelöst wurde, "
+            "sonst seine Kategorie. Das häufigste zuerst; der kumulierte Anteil zeigt, welche wenigen "
+            "Symptome die meisten Beanstandungen ausmachen."
+        ),
+        note=" ".join(part for part in (note, complaint_note(c)) if part),
+        chart=chart,
     )
 
 
@@ -590,6 +825,14 @@ class Figures:
         return figures.inquiries(self.period, self.limit(figures.INQUIRIES_SHOWN))
 
     @cached_property
+    def contacts(self):
+        return figures.sic_contacts(self.period)
+
+    @cached_property
+    def complaints(self):
+        return figures.complaints(self.period, self.limit(figures.COMPLAINT_CUSTOMERS_SHOWN))
+
+    @cached_property
     def usage(self):
         return figures.known_solution_usage(self.period, self.limit(figures.KNOWN_SOLUTIONS_SHOWN))
 
@@ -598,6 +841,7 @@ def summary(f: Figures) -> Table:
     pending = f.events.by_decision["pending"]
     rows = [
         [_("Vorgänge eröffnet"), number_format(f.cohort.opened)],
+        [_("davon als Duplikat abgeschlossen"), number_format(f.cohort.duplicates)],
         [_("Vorgänge abgeschlossen"), number_format(f.closes.tickets)],
         [_("Erstlösungsquote"), percent_text(f.cohort.first_call_rate)],
         [_("Anrufe mit einer bekannten Lösung gelöst"), number_format(f.usage.calls)],
@@ -609,6 +853,12 @@ def summary(f: Figures) -> Table:
         [_("Programmwünsche entschieden"), number_format(f.decisions.total("decided"))],
         [_("Ablehnungsquote der Programmwünsche"), percent_text(f.decisions.rejection_rate)],
         [_("Nachfragen bei SIC"), number_format(f.inquiries.count)],
+        [_("SIC meldete sich von selbst"), number_format(f.contacts.total(figures.Step.Kind.VENDOR_REPORT))],
+        [_("Beanstandungen"), number_format(f.complaints.total)],
+        [
+            _("Beanstandungen als Duplikat abgeschlossen (nicht mitgezählt)"),
+            number_format(f.complaints.duplicates),
+        ],
     ]
     return Table(
         slug="summary",
@@ -627,10 +877,11 @@ class Report:
     period: periods.Period
     process: list[Table] = field(default_factory=list)  # tickets, for the management review
     supplier: list[Table] = field(default_factory=list)  # the supplier report on SIC
+    complaints: list[Table] = field(default_factory=list)  # the complaint trend (ISO 13485 §8.4)
     summary: Table | None = None
 
     def table(self, slug: str) -> Table | None:
-        for table in [self.summary, *self.process, *self.supplier]:
+        for table in [self.summary, *self.process, *self.complaints, *self.supplier]:
             if table.slug == slug:
                 return table
         return None
@@ -650,9 +901,18 @@ SUPPLIER = {
     "sic-first-answer": lambda f: sic_first_answer(f.answers),
     "program-request-decisions": lambda f: program_request_decisions(f.decisions),
     "open-program-requests": lambda f: open_program_requests(figures.open_program_requests(f.today)),
+    "sic-contacts": lambda f: sic_contacts(f.contacts),
     "sic-inquiries": lambda f: sic_inquiries(f.inquiries, f.complete),
 }
-TABLES = {"summary": summary, **PROCESS, **SUPPLIER}
+COMPLAINTS = {
+    "complaints-by-month": lambda f: complaints_by_month(f.complaints),
+    "complaints-by-category": lambda f: complaints_by_category(f.complaints),
+    "complaints-by-customer": lambda f: complaints_by_customer(f.complaints, f.complete),
+    "complaints-by-version": lambda f: complaints_by_version(f.complaints),
+    "complaints-investigation": lambda f: complaints_investigation(f.complaints),
+    "complaints-pareto": lambda f: complaints_pareto(f.complaints, f.complete),
+}
+TABLES = {"summary": summary, **PROCESS, **COMPLAINTS, **SUPPLIER}
 SLUGS = tuple(TABLES)
 
 
@@ -663,6 +923,7 @@ def build(period: periods.Period, now: datetime.datetime) -> Report:
         period=period,
         summary=summary(f),
         process=[table(f) for table in PROCESS.values()],
+        complaints=[table(f) for table in COMPLAINTS.values()],
         supplier=[table(f) for table in SUPPLIER.values()],
     )
 

@@ -74,6 +74,18 @@ class DateField(StrictMixin, forms.DateField):
         return super().to_python(value)
 
 
+class DateTimeField(StrictMixin, forms.DateTimeField):
+    """A moment: ISO 8601 (with an offset, or local time of Europe/Berlin) or the browser's
+    datetime-local value."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+
+    def to_python(self, value):
+        if isinstance(value, (bool, int, float)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class BooleanField(StrictMixin, forms.NullBooleanField):
     """true/false (also "true"/"false", 1/0); anything else is an error, not a silent True."""
 

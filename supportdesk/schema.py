@@ -94,6 +94,8 @@ def _body_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.ChoiceField):
         choices = [(value, label) for value, label in field.choices if value != ""]
         return serializers.ChoiceField(choices=choices, allow_blank=not required, **meta)
+    if isinstance(field, forms.DateTimeField):
+        return serializers.DateTimeField(allow_null=not required, **meta)
     if isinstance(field, forms.DateField):
         return serializers.DateField(allow_null=not required, **meta)
     if isinstance(field, forms.EmailField):

@@ -72,10 +72,14 @@ INSTALLED_APPS = [
     "audit",
     "workflow",
     "customers",
+    "attachments",
+    "outbox",
+    "instructions",
     "calls",
     "vendor",
     "solutions",
     "tickets",
+    "mailin",
     "capa",
     "reports",
     "reminders",
@@ -153,8 +157,35 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Attachments (R16, DESIGN §9 "Files"; README "Files"): a folder on disk by default, beside the
+# SQLite database; an S3-compatible object store (django-storages) when SUPPORTDESK_S3_BUCKET is set,
+# so several app servers share the files.
+SUPPORTDESK_MEDIA_ROOT = Path(os.environ.get("SUPPORTDESK_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_ROOT = SUPPORTDESK_MEDIA_ROOT
+MEDIA_URL = "/media/"  # never served by URL: every download checks the reader's right to the ticket
+SUPPORTDESK_MAX_UPLOAD_MB = env_int("SUPPORTDESK_MAX_UPLOAD_MB", 20)
+SUPPORTDESK_S3_BUCKET = os.environ.get("SUPPORTDESK_S3_BUCKET", "")
+if SUPPORTDESK_S3_BUCKET:
+    FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": SUPPORTDESK_S3_BUCKET,
+            "endpoint_url": os.environ.get("SUPPORTDESK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("SUPPORTDESK_S3_REGION") or None,
+            "access_key": os.environ.get("SUPPORTDESK_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("SUPPORTDESK_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("SUPPORTDESK_S3_PREFIX", ""),
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": False,  # a stored file is never replaced (R16)
+        },
+    }
+else:
+    FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # in MEDIA_ROOT
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": FILE_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -182,6 +213,24 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "supportdesk@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Used to build links in e-mails; the address people open supportdesk with.
 SITE_URL = os.environ.get("SUPPORTDESK_SITE_URL", "http://127.0.0.1:8000")
+# The outbox (R17, DESIGN §9 "E-mail out"; README "E-mail out"): every mail is written to it and
+# delivered after commit and by `manage.py send_outbox`. A mail server that does not answer within
+# EMAIL_TIMEOUT seconds counts as a failed attempt; after SUPPORTDESK_OUTBOX_ATTEMPTS attempts
+# (retried after 1, 5, 15, 60, 240 minutes) the mail is `failed`. Message-IDs end in
+# @SUPPORTDESK_MAIL_DOMAIN, the same on every app server, so replies find their ticket.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+SUPPORTDESK_OUTBOX_ATTEMPTS = env_int("SUPPORTDESK_OUTBOX_ATTEMPTS", 5)
+SUPPORTDESK_MAIL_DOMAIN = os.environ.get("SUPPORTDESK_MAIL_DOMAIN") or (
+    DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+)
+# E-mail in (DESIGN §9 "E-mail in"; README "E-mail in"): `manage.py fetch_mail` reads the mailbox
+# SUPPORTDESK_MAIL_SOURCE (imaps://user:password@host[:port]/INBOX, imap://…, maildir:///path) acting
+# as the user SUPPORTDESK_MAIL_USER (a support account, or `--by`). Mail from
+# SUPPORTDESK_VENDOR_MAIL_DOMAIN (SIC's domain; empty: the domain of SIC's e-mail address) naming a
+# known vendor reference becomes a vendor contact on its tickets.
+SUPPORTDESK_MAIL_SOURCE = os.environ.get("SUPPORTDESK_MAIL_SOURCE", "")
+SUPPORTDESK_MAIL_USER = os.environ.get("SUPPORTDESK_MAIL_USER", "")
+SUPPORTDESK_VENDOR_MAIL_DOMAIN = os.environ.get("SUPPORTDESK_VENDOR_MAIL_DOMAIN", "").strip().lower()
 
 # Production hardening; on automatically when DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
@@ -280,6 +329,15 @@ SPECTACULAR_SETTINGS = {
         "ProgramRequestKindEnum": "vendor.models.ProgramRequest.Kind",
         "KnownSolutionKindEnum": "solutions.models.KnownSolution.Kind",
         "KnownSolutionStatusEnum": "solutions.models.KnownSolution.State",
+        "CapaStateEnum": "capa.models.CapaProposal.State",
+        "WorkInstructionRevisionStateEnum": "instructions.models.WorkInstructionRevision.State",
+        "WorkInstructionMeaningEnum": "instructions.models.WorkInstructionRevision.Meaning",
+        "ReportChannelEnum": "tickets.models.ReportChannel",
+        "TicketLinkKindEnum": "tickets.models.TicketLink.Kind",
+        "ComplaintInvestigationEnum": "tickets.models.ComplaintEvaluation.Investigation",
+        "VendorContactKindEnum": "vendor.models.VendorContact.Kind",
+        "OutgoingEmailKindEnum": "outbox.models.OutgoingEmail.Kind",
+        "OutgoingEmailStateEnum": "outbox.models.OutgoingEmail.State",
     },
 }
 

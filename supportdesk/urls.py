@@ -7,12 +7,17 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework.routers import DefaultRouter
 
+from attachments.urls import api_urlpatterns as attachment_api
 from audit.views import obtain_auth_token
+from capa.api import CapaViewSet
 from customers.api import CustomerViewSet
+from instructions.api import RevisionCreateView, RevisionSignView, WorkInstructionView
+from outbox.api import OutboxViewSet
 from solutions.api import KnownSolutionViewSet
 from supportdesk.schema_views import SchemaView, SwaggerView
 from tickets.api import ProgramRequestViewSet, TicketViewSet
 from tickets.incoming import CallViewSet
+from tickets.outgoing import TicketEmailsView
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="api-customer")
@@ -20,12 +25,23 @@ router.register("tickets", TicketViewSet, basename="api-ticket")
 router.register("program-requests", ProgramRequestViewSet, basename="api-program-request")
 router.register("solutions", KnownSolutionViewSet, basename="api-solution")
 router.register("calls", CallViewSet, basename="api-call")
+router.register("outbox", OutboxViewSet, basename="api-outbox")
+router.register("capa", CapaViewSet, basename="api-capa")
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("auth/", include("rest_framework.urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *attachment_api,  # before the router: tickets/<id>/attachments/
+    path("work-instruction/", WorkInstructionView.as_view(), name="api-work-instruction"),
+    path("work-instruction/revisions/", RevisionCreateView.as_view(), name="api-work-instruction-revisions"),
+    path(
+        "work-instruction/revisions/<int:pk>/sign/",
+        RevisionSignView.as_view(),
+        name="api-work-instruction-sign",
+    ),
+    path("tickets/<int:pk>/emails/", TicketEmailsView.as_view(), name="api-ticket-emails"),
     path("", include(router.urls)),
 ]
 
@@ -48,6 +64,10 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("capa.urls")),
     path("", include("solutions.urls")),
+    path("", include("outbox.urls")),
+    path("", include("mailin.urls")),
+    path("", include("attachments.urls")),
+    path("", include("instructions.urls")),
 ]
 
 

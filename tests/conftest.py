@@ -47,9 +47,33 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def settings_the_tests_need():
+    """The tests decide what they need, whatever DJANGO_* the shell exports: with production's
+    (DJANGO_DEBUG=false, a key, allowed hosts) the settings would render pages through the manifest
+    storage, which exists only after collectstatic, and redirect the test client to HTTPS. The
+    validation report records the configuration it ran under (tools/validation_report.py)."""
+    from django.conf import settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    hosts = [*settings.ALLOWED_HOSTS, "testserver", "localhost", "127.0.0.1"]
+    with override_settings(STORAGES=storages, SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=hosts):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """Hashing is not under test; the production hasher costs about a second per user here."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def files_in_a_temporary_folder(tmp_path_factory):
+    """Uploaded attachments go to a throw-away folder, never into the checkout's media/."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         yield
 
 
@@ -62,6 +86,7 @@ def restore_migration_data():
                 [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in perms]
             )
     Group.objects.get_or_create(name=roles.TELEPHONY)  # accounts 0002
+    Group.objects.get_or_create(name=roles.PROCESS_MANAGER)  # accounts 0003
     if not Vendor.objects.filter(name=SIC_NAME).exists():
         save_audited(Vendor(name=SIC_NAME), by=None, reason="data migration: vendor SIC")
 
@@ -99,16 +124,22 @@ def qmb_user(db):
 
 
 @pytest.fixture
+def process_manager_user(db):
+    return user_with_role(roles.PROCESS_MANAGER)
+
+
+@pytest.fixture
 def admin_user(db):
     return user_with_role(roles.ADMIN)
 
 
 @pytest.fixture
-def users(support_user, management_user, qmb_user, admin_user):
+def users(support_user, management_user, qmb_user, process_manager_user, admin_user):
     return {
         roles.SUPPORT: support_user,
         roles.MANAGEMENT: management_user,
         roles.QMB: qmb_user,
+        roles.PROCESS_MANAGER: process_manager_user,
         roles.ADMIN: admin_user,
     }
 
@@ -137,3 +168,26 @@ def web(support_user):
 def api(support_user):
     """An API client signed in as a support user."""
     return client_for(support_user)
+
+
+@pytest.fixture
+def outbox_sends_at_once(monkeypatch):
+    """Mails written to the outbox (R17) are delivered at once, in the test's transaction: it never
+    commits, so the delivery after commit would never run. For tests that read what was sent
+    (`mailoutbox`); the outbox itself is tested against a real SMTP server in tests/test_outbox.py."""
+    from outbox import services as outbox_services
+
+    monkeypatch.setattr(outbox_services, "after_commit", lambda attempt: attempt())
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (tests/smtp_server.py), down until the test starts it;
+    Django's SMTP backend points at it."""
+    from tests.smtp_server import SmtpServer
+
+    server = SmtpServer()
+    for name, value in server.django_settings().items():
+        setattr(settings, name, value)
+    yield server
+    server.stop()

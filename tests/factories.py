@@ -73,8 +73,14 @@ def create_ticket(by, customer=None, **overrides):
 
 # Data each transition needs to succeed (DESIGN §4).
 def transition_data(name: str, ticket=None) -> dict:
+    if name == "close_as_duplicate":  # the ticket that carries the case: another of its customer
+        other = create_ticket(ticket.taken_by, customer=ticket.customer, summary="Rezeptdruck bricht ab (1)")
+        return {
+            "duplicate_of": other.pk,
+            "reason": "Gleicher Anruf, gleiches Problem wie der andere Vorgang.",
+        }
     return {
-        "triage": {"category": "software", "risk_relevant": False},
+        "triage": {"category": "software", "risk_relevant": False, "is_complaint": False},
         "fix_immediately": {
             "resolution_kind": "vendor_solution"
             if ticket and ticket.state == State.ESCALATED

@@ -152,6 +152,7 @@ SOURCE_STATE = {
     "close": State.IMMEDIATE_FIX,
     "flag_risk": State.TRIAGE,
     "reopen": State.CLOSED,
+    "close_as_duplicate": State.TRIAGE,
 }
 
 

@@ -153,8 +153,14 @@ def test_each_transition_documents_the_data_it_takes(api):
     assert body == {"$ref": "#/components/schemas/TicketTransition"}
     assert len(bodies["TicketTransition"]["anyOf"]) == len(services.TICKETS.forms)
     triage = bodies["TicketTransitionTriage"]
-    assert set(triage["properties"]) == {"category", "risk_relevant", "risk_description", "expected_state"}
-    assert triage["required"] == ["category", "risk_relevant"]
+    assert set(triage["properties"]) == {
+        "category",
+        "risk_relevant",
+        "risk_description",
+        "is_complaint",
+        "expected_state",
+    }
+    assert triage["required"] == ["category", "risk_relevant"]  # the complaint answer may come later (R15)
     assert bodies["ProgramRequestTransitionReject"]["required"] == ["justification"]
     assert "expected_status" in bodies["SolutionTransitionRetire"]["properties"]
     assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "409"}

@@ -10,12 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from accounts import roles
+from attachments import services as attachment_services
 from audit.chain import _canonical, audited_models, row_hash, verify_all, verify_model
 from audit.models import AuditedModel, DeletionRefused
 from calls import services as call_services
@@ -90,6 +92,7 @@ def casework(support_user, management_user):
         category="software",
         risk_relevant=True,
         risk_description="Falsche Hilfsmittelmenge auf dem Lieferschein.",
+        is_complaint=False,
     )
     services.risk_review_sign(
         ticket_id=risky.pk,
@@ -155,7 +158,50 @@ def casework(support_user, management_user):
             "tickets": risky.number,
         },
     )
-    capa_services.capa_transition(capa_id=capa.pk, name="accept", by=management_user, data={})
+    capa_services.capa_transition(
+        capa_id=capa.pk,
+        name="accept",
+        by=management_user,
+        data={
+            "owner": management_user.pk,
+            "due_date": timezone.localdate().isoformat(),
+            "password": PASSWORD,
+        },
+    )
+
+    # A screenshot attached to the risky ticket, then withdrawn (R16).
+    screenshot = attachment_services.attachment_upload(
+        ticket_id=risky.pk,
+        by=support_user,
+        data={},
+        files={"file": ContentFile(b"\x89PNG-Bild", name="fehler.png")},
+    )
+    attachment_services.attachment_withdraw(
+        attachment_id=screenshot.pk, by=support_user, data={"reason": "falscher Vorgang"}
+    )
+
+    # A link between two tickets, ended again; a mail received; the work instruction drafted; the
+    # validation report signed by the QMB: every other audited table has rows too.
+    from instructions import services as instruction_services
+    from mailin import services as mail_services
+    from tests.factories import user_with_role
+
+    link = services.ticket_link(
+        ticket_id=risky.pk, by=support_user, data={"target": fixed.pk, "reason": "gleicher Lieferschein"}
+    )
+    services.ticket_link_end(ticket_id=risky.pk, link_id=link.pk, by=support_user, data={"reason": "Irrtum"})
+    mail_services.mail_receive(
+        raw=b"From: unbekannt@example.org\r\nTo: support@example.org\r\nSubject: Frage\r\n"
+        b"Message-ID: <casework@example.org>\r\n\r\nHallo\r\n",
+        by=support_user,
+    )
+    process_manager = user_with_role("process_manager")
+    instruction_services.revision_create(
+        by=process_manager, data={"text": "# Telefon-Support", "change_summary": "Erste Ausgabe"}
+    )
+    qmb = user_with_role(roles.QMB)
+    facts = {"commit": "c" * 40, "verdict": "VALIDIERT", "report_sha256": "0" * 64, "report_name": "r.pdf"}
+    instruction_services.validation_sign(by=qmb, facts=facts, data={"password": PASSWORD})
 
     return {
         "customer": customer,

@@ -49,7 +49,8 @@ def trail(support_user, management_user, qmb_user):
         customer_a = CustomerFactory(name="Sanitätshaus Anker")
         t1 = create_ticket(support_user, customer=customer_a, summary="Anker: Rezeptdruck")
     with at(berlin(3, 9)):
-        t1 = run(t1, "triage", management_user)
+        # The complaint answer left for later: one history row for the step (R15 allows it via the API).
+        t1 = run(t1, "triage", management_user, category="software", risk_relevant=False)
     with at(berlin(3, 10)):
         customer_b = CustomerFactory(name="Sanitätshaus Böhm")
         t2 = create_ticket(support_user, customer=customer_b, summary="Böhm: Kassenabrechnung")
@@ -265,6 +266,15 @@ def test_it_lets_qmb_management_and_admin_read_and_export(users, role, url):
     assert web_client(users[role]).get(url).status_code == 200
 
 
+@pytest.mark.req("R8")
+def test_it_lets_the_process_manager_read_the_trail_but_not_export_it(process_manager_user):
+    client = web_client(process_manager_user)
+    page = client.get("/audit/")
+    assert page.status_code == 200 and "/audit/export.csv" not in page.content.decode()
+    assert client.get("/audit/export.csv").status_code == 403
+    assert client.get("/audit/export.pdf").status_code == 403
+
+
 def test_it_sends_anonymous_visitors_to_the_login(client):
     response = client.get("/audit/export.csv")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
@@ -418,6 +428,7 @@ def full_case(support_user, management_user):
         category="software",
         risk_relevant=True,
         risk_description="Falsche Menge könnte an Patienten ausgegeben werden.",
+        is_complaint=False,
     )
     call_note(ticket, support_user, text="Kundin bestätigt die falsche Menge auf dem Lieferschein.")
     services.risk_review_sign(
@@ -431,15 +442,25 @@ def full_case(support_user, management_user):
     return run(ticket, "close", support_user)
 
 
-@pytest.mark.parametrize("role", ["support", "management", "qmb", "admin"])
-def test_it_gives_every_reader_the_tickets_audit_report(users, role, full_case):
+@pytest.mark.req("R8")
+@pytest.mark.parametrize("role", ["management", "qmb", "admin"])
+def test_it_gives_those_who_export_the_tickets_audit_report(users, role, full_case):
     response = web_client(users[role]).get(f"/tickets/{full_case.pk}/audit-report.pdf")
     assert response.status_code == 200
     assert f"audit-bericht-{full_case.number}" in response["Content-Disposition"]
 
 
-def test_it_links_the_report_from_the_ticket_page(web, full_case):
-    page = web.get(f"/tickets/{full_case.pk}/").content.decode()
+@pytest.mark.req("R8")
+@pytest.mark.parametrize("role", ["support", "process_manager"])
+def test_it_refuses_the_tickets_audit_report_to_support_and_the_process_manager(users, role, full_case):
+    # DESIGN §5: the audit report is an export (management, QMB, admin)
+    assert web_client(users[role]).get(f"/tickets/{full_case.pk}/audit-report.pdf").status_code == 403
+    page = web_client(users[role]).get(f"/tickets/{full_case.pk}/").content.decode()
+    assert "audit-report.pdf" not in page
+
+
+def test_it_links_the_report_from_the_ticket_page(qmb_user, full_case):
+    page = web_client(qmb_user).get(f"/tickets/{full_case.pk}/").content.decode()
     assert f'href="/tickets/{full_case.pk}/audit-report.pdf"' in page
 
 
@@ -481,5 +502,5 @@ def test_it_reports_a_broken_chain_of_the_case(full_case, qmb_user):
     assert "tickets.HistoricalCallNote object" in text
 
 
-def test_it_answers_404_for_a_missing_tickets_report(web):
-    assert web.get("/tickets/999999/audit-report.pdf").status_code == 404
+def test_it_answers_404_for_a_missing_tickets_report(qmb_user):
+    assert web_client(qmb_user).get("/tickets/999999/audit-report.pdf").status_code == 404

@@ -108,13 +108,14 @@ def test_a_missing_role_is_refused(password_from_env):
         adduser("bernd")
 
 
-def test_a_taken_user_name_is_refused_whatever_its_case(password_from_env):
+def test_a_taken_user_name_gets_the_role_added_whatever_its_case(password_from_env):
     UserFactory(username="anna")
 
-    with pytest.raises(CommandError, match="taken"):
-        adduser("ANNA", "--role", roles.SUPPORT)
+    output = adduser("ANNA", "--role", roles.SUPPORT)  # a second role for an existing user (DESIGN §5)
 
+    assert "role support added" in output
     assert User.objects.filter(username__iexact="anna").count() == 1
+    assert roles.role_names(User.objects.get(username="anna")) == {roles.SUPPORT}
 
 
 @pytest.mark.parametrize(

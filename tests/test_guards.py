@@ -157,7 +157,13 @@ def test_it_counts_a_notification_from_the_same_state_after_follow_up_for_the_cl
 def test_it_refuses_to_close_a_risk_relevant_ticket_until_its_review_is_signed(support_user, management_user):
     ticket = new_ticket(support_user)
     ticket = run(
-        ticket, "triage", support_user, category="software", risk_relevant=True, risk_description="Gefahr."
+        ticket,
+        "triage",
+        support_user,
+        category="software",
+        risk_relevant=True,
+        risk_description="Gefahr.",
+        is_complaint=False,
     )
     ticket = run(ticket, "fix_immediately", support_user)
     assert ticket.notifications.filter(kind=NotificationKind.SOLUTION).exists()

@@ -51,7 +51,7 @@ def test_it_records_the_whole_work_instruction_path_in_the_ticket_history(suppor
     ticket_id = created.json()["id"]
     first_date, second_date = later(7), later(21)
     steps = [
-        ("triage", {"category": "software", "risk_relevant": False}),
+        ("triage", {"category": "software", "risk_relevant": False, "is_complaint": False}),
         (
             "escalate",
             {"problem_description": "Reproduzierbar seit 12.3.", "vendor_contact_summary": "Hotline"},
@@ -117,6 +117,7 @@ def test_it_records_the_whole_work_instruction_path_in_the_ticket_history(suppor
     assert intake["taken_by"] == [None, support_user.pk]
     assert intake["number"] == [None, created.json()["number"]]
     assert intake["priority"] == [None, "normal"]
+    assert triage.pop("complaint_evaluation")[0] is None  # the complaint answer, given with the step (R15)
     assert triage == {"category": ["", "software"]}
     escalated_until = workdays.working_days_after(timezone.localdate(), 3).isoformat()
     assert escalate == {
@@ -217,9 +218,12 @@ def test_it_shows_old_and_new_values_of_an_edit(support_user, management_user):
     assert last["user"] == support_user.username
     assert last["action"] == "changed"
     assert (last["from_state"], last["to_state"]) == (None, None)
-    assert last["changes"] == {
+    changes = last["changes"]
+    assert changes.pop("assigned_at")[0] is None  # handed over now: who and when (the colleague is told)
+    assert changes == {
         "summary": ["Rezeptdruck bricht ab", "Rezeptdruck bricht bei Kassenrezept ab"],
         "assignee": [support_user.pk, management_user.pk],
+        "assigned_by": [None, support_user.pk],
     }
 
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts import roles
 from audit.history import save_audited
+from outbox.models import OutgoingEmail
+from outbox.services import deliver_due
 from reminders import services
 from reminders.models import ReminderSent
 from supportdesk import workdays
@@ -19,6 +21,8 @@ from tests.factories import run, ticket_in_state, user_with_role
 from tickets.models import State
 
 SITE = "https://support.example.test"
+# Reminders are written to the outbox (R17); here it delivers them at once (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("outbox_sends_at_once")
 
 
 def local(*args) -> datetime.datetime:
@@ -45,6 +49,7 @@ def pending_review(by, requested_at):
     review = ticket.risk_reviews.get()
     review.created_at = requested_at
     save_audited(review, by=by, reason="test: requested earlier")
+    mail.outbox.clear()  # the mail "review requested" (the outbox sends it at once here): not a reminder
     return review
 
 
@@ -197,20 +202,25 @@ def test_the_command_reports_what_it_sent(support_user, monkeypatch, mailoutbox,
     assert "1 follow-up digests" in capsys.readouterr().out
 
 
-def test_a_failed_mail_is_tried_again_on_the_next_run(support_user, monkeypatch, mailoutbox):
+@pytest.mark.req("R17")
+def test_a_mail_server_outage_loses_no_reminder_and_sends_none_twice(support_user, monkeypatch, mailoutbox):
     monday = next_monday()
     due_ticket(support_user, due=monday.date(), assignee=support_user)
-    original = services.EmailMultiAlternatives.send
 
-    def refuse(self, fail_silently=False):
+    def refuse(self, messages):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(services.EmailMultiAlternatives, "send", refuse)
-    assert services.reminders_send(now=monday)["follow_up_digest"] == 0
-    assert not ReminderSent.objects.exists()
-    monkeypatch.setattr(services.EmailMultiAlternatives, "send", original)
-    assert services.reminders_send(now=monday.replace(minute=5))["follow_up_digest"] == 1
-    assert len(mailoutbox) == 1
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    assert services.reminders_send(now=monday)["follow_up_digest"] == 1  # claimed and queued
+    [queued] = OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.REMINDER)
+    assert queued.state == OutgoingEmail.State.QUEUED and "ConnectionRefusedError" in queued.last_error
+    assert services.reminders_send(now=monday.replace(minute=5))["follow_up_digest"] == 0  # not again
+    monkeypatch.undo()
+
+    assert deliver_due(now=timezone.now() + datetime.timedelta(minutes=2))["sent"] == 1
+    [message] = mailoutbox
+    assert message.to == [support_user.email] and "Wiedervorlage" in message.subject
+    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.REMINDER).count() == 1
 
 
 @pytest.mark.postgres_only

@@ -77,7 +77,7 @@ def inform(moment, ticket, kind, by):
 
 
 def triage(moment, ticket, by, category, **risk):
-    data = {"category": category, "risk_relevant": bool(risk), **risk}
+    data = {"category": category, "risk_relevant": bool(risk), "is_complaint": False, **risk}
     return step(moment, ticket, "triage", by, **data)
 
 
@@ -361,7 +361,8 @@ def get(user, url):
 
 @pytest.mark.req("R8")
 @pytest.mark.parametrize(
-    ("role", "status"), [("support", 403), ("management", 200), ("qmb", 200), ("admin", 200)]
+    ("role", "status"),
+    [("support", 403), ("management", 200), ("qmb", 200), ("process_manager", 200), ("admin", 200)],
 )
 def test_management_qmb_and_admin_read_the_reports_support_does_not(users, role, status):
     assert web_client(users[role]).get(URL).status_code == status
@@ -408,7 +409,7 @@ def test_the_page_shows_the_hand_computed_figures(q1, management_user):
 
 def test_the_charts_are_inline_svg_with_a_title_and_the_numbers_as_text(q1, management_user):
     html = get(management_user, URL + Q1_QUERY).content.decode()
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 5  # and the complaints by month and their Pareto
     assert 'role="img"' in html
     assert '<title id="chart-time-to-close-title">Zeit bis zum Abschluss je Weg</title>' in html
     assert '<title id="chart-by-state-title">Eröffnete Vorgänge nach heutigem Status</title>' in html
@@ -492,7 +493,7 @@ def test_the_report_runs_a_fixed_number_of_queries(django_assert_num_queries, ma
     """Session, user and roles, then the figures: the same for an empty period and for the full data set.
     A CSV reads only the figures of its table: every overdue follow-up, so no separate count."""
     client = web_client(management_user)
-    with at(NOW), django_assert_num_queries(3 + 16):
+    with at(NOW), django_assert_num_queries(3 + 17 + 4):  # the complaints: 4
         assert client.get(URL + period).status_code == 200
     with at(NOW), django_assert_num_queries(3 + 1):
         assert client.get(reverse("report-csv", args=["overdue-follow-ups"]) + period).status_code == 200

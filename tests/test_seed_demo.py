@@ -15,7 +15,13 @@ from solutions.models import KnownSolution
 from tickets.models import ResolutionKind, RiskReview, State, Ticket
 from vendor.models import ProgramRequest
 
-DEMO_USERS = {"support": roles.SUPPORT, "leitung": roles.MANAGEMENT, "qmb": roles.QMB, "admin": roles.ADMIN}
+DEMO_USERS = {
+    "support": roles.SUPPORT,
+    "leitung": roles.MANAGEMENT,
+    "qmb": roles.QMB,
+    "prozess": roles.PROCESS_MANAGER,
+    "admin": roles.ADMIN,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +203,21 @@ def test_force_runs_it_with_debug_off(development):
     development.DEBUG = False
     seed("--force")
     assert set(Ticket.objects.values_list("state", flat=True)) == set(State.values)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("R21")
+def test_the_demo_work_instruction_is_in_force_authored_by_the_process_manager_approved_by_the_qmb():
+    from instructions.models import WorkInstructionRevision
+    from instructions.selectors import revision_in_force
+
+    seed()
+    revision = revision_in_force()
+    assert revision.number == 1
+    assert [(s["meaning"], s["user"].username) for s in revision.signatures] == [
+        ("authored", "prozess"),
+        ("approved", "qmb"),
+    ]
+    assert "Telefon-Support" in revision.title and "Programmwunsch" in revision.text
+    assert "Erste Ausgabe für die MCS MediCall-Solutions GmbH" in revision.change_summary
+    assert WorkInstructionRevision.objects.count() == 1

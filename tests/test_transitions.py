@@ -170,6 +170,11 @@ def close_effects(old, ticket, before, users, mail):
     assert ticket.follow_up_date is None
 
 
+def close_as_duplicate_effects(old, ticket, before, users, mail):
+    assert ticket.duplicate_of is not None and ticket.duplicate_of != ticket
+    assert ticket.duplicate_reason and ticket.follow_up_date is None
+
+
 def flag_risk_effects(old, ticket, before, users, mail):
     assert (
         ticket.risk_relevant and ticket.risk_description == transition_data("flag_risk")["risk_description"]
@@ -193,6 +198,7 @@ EFFECTS = {
     "reject": decision_effects(ProgramRequest.State.REJECTED),
     "realize": decision_effects(ProgramRequest.State.REALIZED),
     "close": close_effects,
+    "close_as_duplicate": close_as_duplicate_effects,
     "flag_risk": flag_risk_effects,
     "reopen": reopen_effects,
 }
@@ -254,11 +260,12 @@ def test_it_refuses_every_transition_not_allowed_and_changes_nothing(
     state, name, support_user, management_user, django_capture_on_commit_callbacks, mailoutbox
 ):
     ticket = ticket_in_state(state, support_user)
+    data = transition_data(name, ticket)  # before the snapshot: it may create the other ticket
     before = snapshot(ticket)
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict) as refused:
-        run(ticket, name, support_user, **transition_data(name, ticket))
+        run(ticket, name, support_user, **data)
 
     assert str(State(state).label) in str(refused.value.message)
     assert snapshot(ticket) == before

@@ -19,7 +19,7 @@ from tests.req_report import ENV_VAR
 from tools import validation_report
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL_RULES = [f"R{number}" for number in range(1, 15)]
+ALL_RULES = [f"R{number}" for number in range(1, 23)]
 # Only the recorder: no Django, no database, no other plugin.
 PYTEST = [sys.executable, "-m", "pytest", "-p", "tests.req_report", "-p", "no:cacheprovider"]
 
@@ -216,7 +216,7 @@ def test_it_validates_when_every_rule_has_a_passing_test_and_exits_zero(tmp_path
     status, page, pdf = render(tmp_path, design, a_run(every_rule_passing()))
 
     assert status == 0
-    assert "VALIDATED: all 14 rules have passing tests; no test failed." in page
+    assert "VALIDATED: all 22 rules have passing tests; no test failed." in page
     assert "GAP</td>" not in page
     assert pdf.exists()
 
@@ -269,11 +269,11 @@ def test_it_exits_non_zero_on_a_gap_from_the_command_line(tmp_path, design):
     )
 
     assert finished.returncode == 1, finished.stderr
-    assert "R14  GAP        no test carries this rule id" in finished.stdout
-    assert "NOT VALIDATED: gaps R14." in finished.stdout
+    assert "R22  GAP        no test carries this rule id" in finished.stdout
+    assert "NOT VALIDATED: gaps R22." in finished.stdout
 
 
-def test_it_lists_all_14_rules_with_their_text_tests_and_versions_in_the_html(tmp_path, design):
+def test_it_lists_all_22_rules_with_their_text_tests_and_versions_in_the_html(tmp_path, design):
     tests = [*every_rule_passing(), a_test("test_<script>", "passed", "R3")]
 
     _, page, _ = render(tmp_path, design, a_run(tests))
@@ -298,8 +298,8 @@ def test_it_writes_a_pdf_that_opens_and_holds_every_rule_id(tmp_path, design):
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     for rule_id in ALL_RULES:
         assert re.search(rf"^{rule_id} ?(validated|GAP)", text, re.MULTILINE), rule_id
-    assert re.search(r"^R14 ?GAP", text, re.MULTILINE)
-    assert "NOT VALIDATED: gaps R14." in text
+    assert re.search(r"^R22 ?GAP", text, re.MULTILINE)
+    assert "NOT VALIDATED: gaps R22." in text
     assert "test_close -> closed" in text
     assert "Page 1 of" in text
 
@@ -344,3 +344,157 @@ def test_it_writes_no_report_when_the_run_recorded_nothing(tmp_path, monkeypatch
 
     assert status == 2
     assert not (tmp_path / "validation-report.html").exists()
+
+
+# --- the configuration under validation, who ran it, and the QMB's signature ---------------
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-production-like-key-" + "k7Xq" * 15,
+    "DJANGO_ALLOWED_HOSTS": "example.org",
+}
+
+
+def test_the_rules_are_r1_to_r22_from_design_or_the_copy():
+    rules, _source = validation_report.load_rules()
+
+    assert [rule.id for rule in rules] == ALL_RULES
+    assert [rule_id for rule_id, _text in validation_report.RULES_COPY] == ALL_RULES
+
+
+def test_it_records_the_configuration_it_ran_under_and_who_ran_it(tmp_path, design, monkeypatch):
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(
+        validation_report,
+        "run_pytest",
+        lambda results, log, args: results.write_text(json.dumps(a_run(every_rule_passing()))),
+    )
+
+    status = validation_report.main(["--output", str(tmp_path), "--design", str(design), "--by", "anna.qmb"])
+
+    assert status == 0
+    record = json.loads((tmp_path / "test-results.json").read_text())
+    assert record["run_by"] == "anna.qmb"
+    config = record["configuration"]
+    assert config["debug"] is False
+    assert config["staticfiles_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert config["allowed_hosts"] == ["example.org"]
+    assert config["secret_key"] == "set"
+    assert "DJANGO_SECRET_KEY" in config["environment"]
+    assert PRODUCTION["DJANGO_SECRET_KEY"] not in (tmp_path / "test-results.json").read_text()
+    assert record["summary"] == {
+        "ok": True,
+        "verdict": "VALIDATED: all 22 rules have passing tests; no test failed.",
+        "rules_total": 22,
+        "rules_validated": 22,
+        "gaps": [],
+        "passed": 22,
+        "failed": 0,
+    }
+    page = (tmp_path / "validation-report.html").read_text()
+    assert "<th>Run by</th><td>anna.qmb</td>" in page
+    assert "<th>Configuration: DEBUG</th><td>False</td>" in page
+    assert "sign_validation_report" in page
+
+
+def test_the_tests_render_pages_whatever_the_shell_exports(tmp_path):
+    """With production's variables exported the tests still pass: the test settings decide the
+    static files storage and the HTTPS redirect (pages used to fail with "Missing staticfiles
+    manifest entry"). On SQLite of its own, beside this session's test database."""
+    env = {**os.environ, **PRODUCTION}
+    env.pop("DATABASE_URL", None)
+    env.pop(ENV_VAR, None)
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "every_role_reads",
+            "tests/test_work_instruction.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-2000:]
+    assert "5 passed" in finished.stdout
+
+
+@pytest.mark.django_db
+def test_the_settings_of_a_test_are_those_the_tests_need(settings):
+    assert (
+        settings.STORAGES["staticfiles"]["BACKEND"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    assert settings.SECURE_SSL_REDIRECT is False
+
+
+@pytest.fixture
+def signed_report(tmp_path, design):
+    record = tmp_path / "run.json"
+    run = a_run(every_rule_passing())
+    record.write_text(json.dumps(run))
+    output = tmp_path / "report"
+    validation_report.main(["--from-json", str(record), "--output", str(output), "--design", str(design)])
+    report = validation_report.build_report(*validation_report.load_rules(design), run, {"commit": "c" * 40})
+    run.update(
+        version={"commit": "c" * 40, "dirty": False},
+        run_by="ci",
+        configuration={"debug": False},
+        summary=validation_report.summary(report),
+    )
+    (output / "test-results.json").write_text(json.dumps(run))
+    return output
+
+
+@pytest.mark.django_db
+def test_the_qmb_signs_the_report_as_reviewed_with_the_password(signed_report, monkeypatch, capsys):
+    import hashlib
+
+    from django.core.management import call_command
+
+    from accounts import roles
+    from instructions.models import ValidationRecord
+    from tests.factories import PASSWORD, user_with_role
+
+    qmb = user_with_role(roles.QMB, first_name="Quirin", last_name="Mahler")
+    monkeypatch.setenv("DJANGO_USER_PASSWORD", PASSWORD)
+
+    call_command("sign_validation_report", str(signed_report), "--by", qmb.username)
+
+    record = ValidationRecord.objects.get()
+    sha = hashlib.sha256(
+        (signed_report / "validation-report.pdf").read_bytes()
+        + (signed_report / "validation-report.html").read_bytes()
+    ).hexdigest()
+    assert (record.commit, record.report_sha256, record.meaning) == ("c" * 40, sha, "reviewed")
+    assert (record.signed_by, record.signer_name, record.run_by) == (qmb, "Quirin Mahler", "ci")
+    assert (record.rules_validated, record.rules_total, record.validated) == (22, 22, True)
+    assert record.history.get().history_change_reason == "validation_sign"
+    assert "reviewed and signed by Quirin Mahler" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_signing_the_report_is_refused_clearly(signed_report, monkeypatch, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from accounts import roles
+    from instructions.models import ValidationRecord
+    from tests.factories import PASSWORD, user_with_role
+
+    qmb, support = user_with_role(roles.QMB), user_with_role(roles.SUPPORT)
+    monkeypatch.setenv("DJANGO_USER_PASSWORD", "falsch")
+    with pytest.raises(CommandError, match="Passwort ist falsch"):
+        call_command("sign_validation_report", str(signed_report), "--by", qmb.username)
+    monkeypatch.setenv("DJANGO_USER_PASSWORD", PASSWORD)
+    with pytest.raises(CommandError, match="Nur der QMB"):
+        call_command("sign_validation_report", str(signed_report), "--by", support.username)
+    with pytest.raises(CommandError, match="No validation report"):
+        call_command("sign_validation_report", str(tmp_path / "none"), "--by", qmb.username)
+    assert not ValidationRecord.objects.exists()

@@ -24,4 +24,5 @@ def test_every_state_machine_runs_through_the_core():
         "vendor.ProgramRequest",
         "solutions.KnownSolution",
         "capa.CapaProposal",
+        "instructions.WorkInstructionRevision",
     }

@@ -14,9 +14,19 @@ from audit.history import entries, history_rows
 from supportdesk.api import request_data
 from supportdesk.schema import CONFLICT, LOCKED_OUT, ModelSerializer, form_body
 from tickets import selectors, services
-from tickets.forms import CallNoteForm, NotificationForm, RiskReviewSignForm, TicketCreateForm, TicketEditForm
-from tickets.models import CallNote, CustomerNotification, RiskReview, State, Ticket
-from vendor.forms import VendorContactForm
+from tickets.forms import (
+    CallNoteForm,
+    ComplaintEvaluationForm,
+    LinkEndForm,
+    NotificationForm,
+    RiskReviewSignForm,
+    TicketCreateForm,
+    TicketEditForm,
+    TicketLinkForm,
+)
+from tickets.models import CallNote, ComplaintEvaluation, CustomerNotification, RiskReview, State, Ticket
+from vendor import services as vendor_services
+from vendor.forms import ProgramRequestPlanForm, VendorContactForm
 from vendor.models import ProgramRequest, VendorContact
 from workflow.api import edit_request, known_transition, transition_request, transition_schema, version_field
 
@@ -27,12 +37,64 @@ CallNoteCreateSerializer = form_body(CallNoteForm, "CallNoteCreate")
 NotificationCreateSerializer = form_body(NotificationForm, "NotificationCreate")
 RiskReviewSignSerializer = form_body(RiskReviewSignForm, "RiskReviewSign")
 VendorContactCreateSerializer = form_body(VendorContactForm, "VendorContactCreate")
+ComplaintEvaluationCreateSerializer = form_body(ComplaintEvaluationForm, "ComplaintEvaluationCreate")
+LinkCreateSerializer = form_body(TicketLinkForm, "LinkCreate")
+LinkEndSerializer = form_body(LinkEndForm, "LinkEnd")
+
+
+class ComplaintEvaluationSerializer(serializers.ModelSerializer):
+    evaluated_by = serializers.CharField(source="evaluated_by.username", read_only=True)
+
+    class Meta:
+        model = ComplaintEvaluation
+        fields = [
+            "id",
+            "ticket",
+            "is_complaint",
+            "investigation",
+            "findings",
+            "justification",
+            "vendor_contact",
+            "capa",
+            "evaluated_by",
+            "evaluated_at",
+        ]
+
+
+class LinkSerializer(serializers.Serializer):
+    """A link seen from the ticket asked for: the other ticket, in either direction (DESIGN §7)."""
+
+    id = serializers.IntegerField(source="link.id", allow_null=True, default=None)
+    kind = serializers.CharField()
+    direction = serializers.SerializerMethodField()
+    target = serializers.IntegerField(source="other.pk")
+    target_number = serializers.CharField(source="other.number")
+    reason = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="link.created_by.username", default=None, allow_null=True)
+    created_at = serializers.DateTimeField(source="link.created_at", default=None, allow_null=True)
+    ended_at = serializers.DateTimeField(source="link.ended_at", default=None, allow_null=True)
+    end_reason = serializers.CharField(source="link.end_reason", default="")
+
+    def get_direction(self, row) -> str:
+        """outgoing: recorded on this ticket (or this is the duplicate); incoming: on the other."""
+        link = row.get("link")
+        if link is not None:
+            return "outgoing" if link.ticket_id == self.context["ticket"].pk else "incoming"
+        return "outgoing" if row["kind"] == "duplicate_of" else "incoming"
+
+    def get_reason(self, row) -> str:
+        link = row.get("link")
+        if link is not None:
+            return link.reason
+        duplicate = self.context["ticket"] if row["kind"] == "duplicate_of" else row["other"]
+        return duplicate.duplicate_reason
 
 
 class TicketSerializer(ModelSerializer):
     state_label = serializers.SerializerMethodField()
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     available_transitions = serializers.SerializerMethodField()
+    complaint = ComplaintEvaluationSerializer(source="complaint_evaluation", read_only=True, allow_null=True)
 
     class Meta:
         model = Ticket
@@ -59,6 +121,13 @@ class TicketSerializer(ModelSerializer):
             "solution",
             "program_request",
             "known_solution",
+            "channel",
+            "received_at",
+            "sanivision_reference",
+            "sanivision_version",
+            "work_instruction_revision",
+            "duplicate_of",
+            "complaint",
             "version",
             "created_at",
             "updated_at",
@@ -157,7 +226,9 @@ class HistoryEntrySerializer(serializers.Serializer):
 class TicketViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    queryset = Ticket.objects.select_related("customer").order_by("-created_at", "-pk")
+    queryset = Ticket.objects.select_related("customer", "complaint_evaluation__evaluated_by").order_by(
+        "-created_at", "-pk"
+    )
     serializer_class = TicketSerializer
     filterset_class = selectors.TicketFilter
     uncounted_by = ("q",)  # supportdesk.api.Pagination
@@ -228,6 +299,56 @@ class TicketViewSet(
     def vendor_contacts(self, request, pk=None):
         return self.records(
             request, VendorContactSerializer, lambda t: t.vendor_contacts, services.ticket_add_vendor_contact
+        )
+
+    @extend_schema(
+        request=ComplaintEvaluationCreateSerializer, responses={201: ComplaintEvaluationSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="complaint-evaluation",
+        serializer_class=ComplaintEvaluationSerializer,
+    )
+    def complaint_evaluation(self, request, pk=None):
+        ticket = self.get_object()
+        evaluation = services.ticket_evaluate_complaint(
+            ticket_id=ticket.pk, by=request.user, data=request_data(request)
+        )
+        return Response(ComplaintEvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=LinkSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=LinkCreateSerializer, responses={201: LinkSerializer, 409: CONFLICT}
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=LinkSerializer, pagination_class=None)
+    def links(self, request, pk=None):
+        """The ticket's links in both directions, with duplicate_of and its duplicates; every one."""
+        ticket = self.get_object()
+        if request.method == "POST":
+            link = services.ticket_link(ticket_id=ticket.pk, by=request.user, data=request_data(request))
+            row = {"kind": link.kind, "other": link.target, "link": link}
+            return Response(
+                LinkSerializer(row, context={"ticket": ticket}).data, status=status.HTTP_201_CREATED
+            )
+        rows = selectors.ticket_links(ticket)
+        return Response(LinkSerializer(rows, many=True, context={"ticket": ticket}).data)
+
+    @extend_schema(request=LinkEndSerializer, responses={200: LinkSerializer, 409: CONFLICT})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"links/(?P<link_id>[0-9]+)/end",
+        serializer_class=LinkSerializer,
+    )
+    def end_link(self, request, pk=None, link_id=None):
+        ticket = self.get_object()
+        link = services.ticket_link_end(
+            ticket_id=ticket.pk, link_id=int(link_id), by=request.user, data=request_data(request)
+        )
+        other = link.target if link.ticket_id == ticket.pk else link.ticket
+        return Response(
+            LinkSerializer({"kind": link.kind, "other": other, "link": link}, context={"ticket": ticket}).data
         )
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
@@ -305,6 +426,7 @@ class ProgramRequestSerializer(serializers.ModelSerializer):
             "decided_at",
             "created_at",
             "updated_at",
+            "version",
             "tickets",
         ]
 
@@ -329,10 +451,29 @@ class ProgramRequestFilter(django_filters.FilterSet):
         fields = ["state", "kind"]
 
 
-class ProgramRequestViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    partial_update=extend_schema(
+        request=form_body(ProgramRequestPlanForm, "ProgramRequestPlan", version=version_field()),
+        responses={200: ProgramRequestSerializer, 409: CONFLICT},
+        description=(
+            "Den Plan von SIC korrigieren (planned_release, planned_date) mit `reason` (R20); nur solange "
+            "der Programmwunsch offen ist (sonst 409), optional mit `version` (veraltet: 409)."
+        ),
+    )
+)
+class ProgramRequestViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ProgramRequest.objects.prefetch_related("tickets__customer").order_by("-created_at", "-pk")
     serializer_class = ProgramRequestSerializer
     filterset_class = ProgramRequestFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def partial_update(self, request, *args, **kwargs):
+        program_request = self.get_object()
+        data, version = edit_request(request)
+        vendor_services.program_request_correct_plan(
+            program_request_id=program_request.pk, by=request.user, data=data, expected_version=version
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=program_request.pk)).data)
 
     @transition_schema(
         services.PROGRAM_REQUESTS, DecisionSerializer, component="ProgramRequestTransition", expected=None

@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from accounts.users import display_name
+from attachments import selectors as attachment_selectors
 from audit.exports import ReportPDF, chain_results, chain_section, local
 from audit.history import NOT_SHOWN, Texts, field_label
 from audit.selectors import AuditFilter, audit_entries, sources
+from tickets import selectors
 from tickets.models import RiskReview, Ticket
 
 TICKET_FACTS_SKIPPED = NOT_SHOWN | {"number", "audit_head"}
@@ -42,6 +44,18 @@ def review_lines(review) -> list[tuple[str, str]]:
             (_("Bedeutung der Unterschrift"), review.meaning),
             (_("Entscheidung"), review.get_decision_display()),
             (_("Kommentar"), review.comment or "—"),
+        ]
+    return lines
+
+
+def complaint_lines(evaluation) -> list[tuple[str, str]]:
+    lines = [(_("bewertet"), f"{local(evaluation.evaluated_at)} · {display_name(evaluation.evaluated_by)}")]
+    if evaluation.is_complaint:
+        lines += [
+            (_("Untersuchung"), evaluation.get_investigation_display() or _("noch offen")),
+            (_("Ergebnis / Ursache"), evaluation.findings or "—"),
+            (_("Begründung, warum nicht untersucht"), evaluation.justification or "—"),
+            (_("CAPA"), f"CAPA-{evaluation.capa_id}" if evaluation.capa_id else "—"),
         ]
     return lines
 
@@ -87,6 +101,23 @@ def ticket_report_pdf(ticket, *, by) -> ReportPDF:
     for number, review in enumerate(reviews, start=1):
         pdf.line_text(_("Bewertung %(n)s") % {"n": number}, bold=True)
         pdf.pairs(review_lines(review))
+    pdf.heading(_("Bewertung als Beanstandung (ISO 13485 §8.2.2)"))
+    evaluations = list(
+        ticket.complaint_evaluations.select_related("evaluated_by").order_by("evaluated_at", "pk")
+    )
+    if not evaluations:
+        pdf.line_text(_("Noch keine."))
+    for evaluation in evaluations:
+        superseded = evaluation.pk != ticket.complaint_evaluation_id
+        pdf.line_text(f"{evaluation}{_(' (ersetzt)') if superseded else ''}", bold=True)
+        pdf.pairs(complaint_lines(evaluation))
+    links = [
+        (str(row["label"]), f"{row['other'].number} {row['other'].summary}")
+        for row in selectors.ticket_links(ticket)
+    ]
+    if links:
+        pdf.heading(_("Verknüpfte Vorgänge"))
+        pdf.pairs(links)
     if ticket.program_request_id:
         pdf.heading(_("Programmwunsch bei SIC"))
         request = ticket.program_request
@@ -99,6 +130,13 @@ def ticket_report_pdf(ticket, *, by) -> ReportPDF:
                 (_("Begründung der Ablehnung"), request.justification or "—"),
             ]
         )
+    pdf.heading(_("Anhänge (Dateiname, Größe, Typ, SHA-256, wer, wann)"))
+    files = attachment_selectors.report_rows(ticket)
+    if not files:
+        pdf.line_text(_("Keine."))
+    for number, rows in enumerate(files, start=1):
+        pdf.line_text(_("Anhang %(n)s") % {"n": number}, bold=True)
+        pdf.pairs(rows)
     pdf.heading(_("Verlauf: jede Historienzeile des Vorgangs und seiner Datensätze (älteste zuerst)"))
     for entry in audit_entries(AuditFilter(scopes={"ticket": ticket}, history_only=True), oldest_first=True):
         pdf.entry(entry)

@@ -13,6 +13,27 @@ from tickets.forms import CustomerEmailForm
 from tickets.models import NOTIFICATION_REQUIRED_TO_CLOSE, NotificationKind
 
 
+def report_delivery(request, email) -> None:
+    """Say what became of the mail: its delivery was tried as the service committed (R17). The
+    mail and its record are saved whatever the mail server said (R14)."""
+    email.refresh_from_db(fields=["state", "last_error"])
+    recorded = [_("Sie ist als Kundeninformation erfasst.")] if email.notification_id else []
+    if email.state == email.State.SENT:
+        messages.success(request, " ".join([_("Die E-Mail wurde gesendet."), *recorded]))
+    elif email.state == email.State.QUEUED:
+        said = _(
+            "Die E-Mail liegt im Postausgang: Der Mailserver hat sie noch nicht angenommen; "
+            "sie wird automatisch erneut gesendet."
+        )
+        messages.warning(request, " ".join([said, *recorded]))
+    else:
+        said = _(
+            "Der Mailserver hat die E-Mail abgelehnt (%(error)s); "
+            "sie steht im Postausgang als fehlgeschlagen."
+        ) % {"error": email.last_error}
+        messages.error(request, " ".join([said, *recorded]))
+
+
 def email_page(request, ticket, form, *, status=200, error=None):
     context = {"ticket": ticket, "form": form, "error": error}
     return render(request, "tickets/customer_email.html", context, status=status)
@@ -24,14 +45,10 @@ def ticket_email(request, pk):
     ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
     if request.method == "POST":
         try:
-            services.ticket_email_customer(ticket_id=ticket.pk, by=request.user, data=request.POST)
+            email = services.ticket_email_customer(ticket_id=ticket.pk, by=request.user, data=request.POST)
         except InvalidData as invalid:
             return email_page(request, ticket, invalid.form, status=400)
-        except services.EmailNotSent as failure:
-            return email_page(
-                request, ticket, CustomerEmailForm(request.POST), status=503, error=str(failure)
-            )
-        messages.success(request, _("Die E-Mail wurde gesendet und als Kundeninformation erfasst."))
+        report_delivery(request, email)
         return redirect("ticket-detail", pk=pk)
     kind = request.GET.get("kind") or NOTIFICATION_REQUIRED_TO_CLOSE.get(ticket.state, NotificationKind.OTHER)
     if kind not in NotificationKind.values:

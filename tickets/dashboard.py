@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
+from capa import selectors as capa_selectors
 from tickets import selectors
 
 SHOWN = 20  # per list; the count above each list tells how many there are in all
@@ -47,12 +48,16 @@ def dashboard(request):
         "today": today,
         "counts": counts,
         "count_texts": {name: count_text(count) for name, count in counts.items()},
-        "mine": shown(lists["mine"], "customer"),
+        "mine": shown(lists["mine"], "customer", "assigned_by"),
         "follow_ups": shown(lists["follow_ups"], "customer"),
         "risk_reviews": shown(lists["risk_reviews"], "ticket__customer", "requested_by"),
         "waiting": shown(lists["waiting"], "customer"),
         "shown": SHOWN,
         # Reportable events (MDR Art. 87) counting down until the report is recorded; one query, all of them.
         "authority_reports": selectors.with_countdown(selectors.open_reports()),
+        # Overdue CAPAs for those who decide and carry them out; one query, none for the others.
+        "overdue_capas": shown(capa_selectors.overdue_capas(), "owner")
+        if roles.can_decide_capa(request.user) or roles.can_carry_out_capa(request.user)
+        else [],
     }
     return render(request, "tickets/dashboard.html", context)

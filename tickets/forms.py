@@ -1,12 +1,15 @@
 """The data each ticket action needs (DESIGN §4, R4), shared by the pages and the API."""
 
+import datetime
+
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import lockout
+from accounts.users import ticket_workers
+from capa.models import CapaProposal
 from customers.models import Contact, Customer
 from solutions.models import Category, KnownSolution
 from supportdesk import workdays
@@ -16,6 +19,7 @@ from supportdesk.forms import (
     ChoiceField,
     CorrectionReasonField,
     DateField,
+    DateTimeField,
     LongTextField,
     ModelChoiceField,
     TextField,
@@ -24,14 +28,18 @@ from supportdesk.forms import (
 from tickets.models import (
     CallNote,
     Channel,
+    ComplaintEvaluation,
     NotificationKind,
     ReportCategory,
+    ReportChannel,
     ResolutionKind,
     RiskReview,
     State,
+    Ticket,
+    TicketLink,
 )
 from vendor.forms import RealizeForm, RejectForm
-from vendor.models import ProgramRequest
+from vendor.models import ProgramRequest, VendorContact
 
 
 class SummaryField(TextField):
@@ -44,6 +52,34 @@ class SummaryField(TextField):
             raise ValidationError(_("Der Betreff ist eine einzige Zeile."), code="multiline")
 
 
+# A phone system's clock may run a little ahead of ours: that much "future" is taken as now.
+CLOCK_SKEW = datetime.timedelta(minutes=2)
+
+
+class ReceivedAtField(DateTimeField):
+    """When the report came in: default now, never in the future (DESIGN §7)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("eingegangen am"))
+        kwargs.setdefault(
+            "help_text", _("Leer: jetzt. Bei Brief, Fax oder E-Mail: wann die Meldung einging.")
+        )
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        now = timezone.now()
+        if moment > now + CLOCK_SKEW:
+            raise ValidationError(_("Der Eingang darf nicht in der Zukunft liegen."), code="future")
+        return min(moment, now)
+
+
 class TicketCreateForm(forms.Form):
     customer = ModelChoiceField(queryset=Customer.objects.filter(active=True), label=_("Kunde"))
     contact = ModelChoiceField(
@@ -53,9 +89,18 @@ class TicketCreateForm(forms.Form):
     caller_phone = TextField(max_length=40, required=False, label=_("Rückrufnummer"))
     summary = SummaryField()
     description = LongTextField(label=_("Problembeschreibung"))
+    channel = ChoiceField(choices=ReportChannel.choices, required=False, label=_("Eingang über"))
+    received_at = ReceivedAtField()
+    sanivision_reference = TextField(
+        max_length=50, required=False, label=_("Vorgangsnummer in SaniVision"), help_text=_("falls vorhanden")
+    )
+    sanivision_version = TextField(
+        max_length=50, required=False, label=_("SaniVision-Version"), help_text=_("z. B. 24.2, falls bekannt")
+    )
 
     def clean(self):
         data = super().clean()
+        data["channel"] = data.get("channel") or ReportChannel.PHONE
         contact, customer = data.get("contact"), data.get("customer")
         if contact and customer and contact.customer_id != customer.pk:
             self.add_error("contact", _("Dieser Ansprechpartner gehört nicht zu dem gewählten Kunden."))
@@ -66,13 +111,11 @@ class TicketEditForm(TicketCreateForm):
     """Facts of the call that may be corrected later; the customer stays fixed."""
 
     customer = None
-    assignee = ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False, label=_("zuständig")
-    )
+    assignee = ModelChoiceField(queryset=ticket_workers(), required=False, label=_("zuständig"))
     reason = CorrectionReasonField()
 
-    def __init__(self, data=None, *, ticket, **kwargs):
-        self.ticket = ticket
+    def __init__(self, data=None, *, ticket, editor=None, **kwargs):
+        self.ticket, self.editor = ticket, editor
         super().__init__(data, **kwargs)
 
     @classmethod
@@ -87,6 +130,16 @@ class TicketEditForm(TicketCreateForm):
 
     def clean(self):
         data = forms.Form.clean(self)
+        # Left empty, a correction keeps what was recorded.
+        data["channel"] = data.get("channel") or self.ticket.channel
+        data["received_at"] = data.get("received_at") or self.ticket.received_at
+        if "assignee" in data and data["assignee"] != self.ticket.assignee:
+            # Handed to a colleague: who did it and when, for their dashboard and e-mail.
+            handed = (
+                data["assignee"] is not None and self.editor is not None and data["assignee"] != self.editor
+            )
+            data["assigned_by"] = self.editor if handed else None
+            data["assigned_at"] = timezone.now() if handed else None
         contact = data.get("contact")
         if contact and contact.customer_id != self.ticket.customer_id:
             self.add_error("contact", _("Dieser Ansprechpartner gehört nicht zum Kunden des Vorgangs."))
@@ -134,15 +187,31 @@ class RiskReviewSignForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    def __init__(self, data=None, *, ticket, **kwargs):
-        self.ticket = ticket
+    """`interactive`: filled in by a person on a page, who is asked what the API may leave for later."""
+
+    def __init__(self, data=None, *, ticket, interactive=False, **kwargs):
+        self.ticket, self.interactive = ticket, interactive
         super().__init__(data, **kwargs)
+
+
+IS_COMPLAINT_HELP = _(
+    "Ja, wenn SaniVision nach der Meldung in Funktion, Qualität, Zuverlässigkeit, Gebrauchstauglichkeit, "
+    "Sicherheit oder Leistung versagt hat. Eine Frage oder ein Bedienfehler ist meist keine Beanstandung."
+)
 
 
 class TriageForm(TransitionForm):
     category = ChoiceField(choices=PLEASE_CHOOSE + Category.choices, label=_("Art des Problems"))
     risk_relevant = BooleanField(label=_("Risikorelevantes Ereignis?"))
     risk_description = LongTextField(required=False, label=_("Beschreibung des Risikos"))
+    # R15: asked on the page; the API may leave it for later (then it is required before close).
+    is_complaint = BooleanField(
+        required=False, label=_("Beanstandung des Produkts?"), help_text=IS_COMPLAINT_HELP
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["is_complaint"].value_required = self.interactive
 
     def clean(self):
         data = super().clean()
@@ -262,6 +331,61 @@ class ReopenForm(TransitionForm):
     reason = LongTextField(label=_("Grund"))
 
 
+def ticket_by_number_or_id(value: str):
+    """A ticket named by its number (2026-000117) or, through the API, its id."""
+    value = (value or "").strip()
+    lookup = (
+        {"pk": int(value)} if value.isascii() and value.isdigit() and len(value) < 19 else {"number": value}
+    )
+    return Ticket.objects.filter(**lookup).first()
+
+
+class ReferenceField(TextField):
+    """Another record named by its number as typed on a page; the API may send its id (a number)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super().to_python(value).strip()
+
+
+class OtherTicketField(ReferenceField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        ticket = ticket_by_number_or_id(value)
+        if ticket is None:
+            raise ValidationError(
+                _("Einen Vorgang „%(value)s“ gibt es nicht."), code="unknown", params={"value": value}
+            )
+        return ticket
+
+
+class CloseAsDuplicateForm(TransitionForm):
+    duplicate_of = OtherTicketField(
+        label=_("Duplikat von (Vorgangsnummer)"),
+        help_text=_("z. B. 2026-000117: der Vorgang, der den Fall trägt"),
+    )
+    reason = LongTextField(max_length=2000, label=_("Begründung"))
+
+    def clean_duplicate_of(self):
+        other = self.cleaned_data["duplicate_of"]
+        if other.pk == self.ticket.pk:
+            raise ValidationError(_("Ein Vorgang ist kein Duplikat von sich selbst."), code="itself")
+        if other.duplicate_of_id is not None:
+            raise ValidationError(
+                _("%(number)s ist selbst als Duplikat von %(other)s abgeschlossen; wählen Sie diesen.")
+                % {"number": other.number, "other": other.duplicate_of.number},
+                code="duplicate",
+            )
+        return other
+
+
 TRANSITION_FORMS = {
     "triage": TriageForm,
     "fix_immediately": FixImmediatelyForm,
@@ -273,7 +397,87 @@ TRANSITION_FORMS = {
     "close": CloseForm,
     "flag_risk": FlagRiskForm,
     "reopen": ReopenForm,
+    "close_as_duplicate": CloseAsDuplicateForm,
 }
+
+
+class TicketLinkForm(forms.Form):
+    kind = ChoiceField(choices=TicketLink.Kind.choices, required=False, label=_("Art"))
+    target = OtherTicketField(label=_("Vorgang (Nummer)"))
+    reason = TextField(max_length=2000, label=_("Begründung"))
+
+    def __init__(self, data=None, *, ticket, **kwargs):
+        self.ticket = ticket
+        super().__init__(data, **kwargs)
+
+    def clean_target(self):
+        target = self.cleaned_data["target"]
+        if target.pk == self.ticket.pk:
+            raise ValidationError(_("Ein Vorgang wird nicht mit sich selbst verknüpft."), code="itself")
+        return target
+
+    def clean(self):
+        data = super().clean()
+        data["kind"] = data.get("kind") or TicketLink.Kind.RELATED
+        return data
+
+
+class LinkEndForm(forms.Form):
+    reason = TextField(max_length=2000, label=_("Grund der Beendigung"))
+
+
+class ComplaintEvaluationForm(forms.Form):
+    """R15, DESIGN §10.1: is it a complaint; if so, investigated with findings, or not with a reason."""
+
+    is_complaint = BooleanField(label=_("Beanstandung des Produkts?"), help_text=IS_COMPLAINT_HELP)
+    investigation = ChoiceField(
+        choices=[("", _("– noch offen –")), *ComplaintEvaluation.Investigation.choices],
+        required=False,
+        label=_("Untersuchung"),
+    )
+    findings = LongTextField(required=False, label=_("Ergebnis / Ursache"))
+    justification = LongTextField(required=False, label=_("Begründung, warum nicht untersucht"))
+    vendor_contact = ModelChoiceField(
+        queryset=VendorContact.objects.none(), required=False, label=_("Untersuchung durch SIC (Kontakt)")
+    )
+    capa = ReferenceField(required=False, label=_("CAPA (Nummer)"), help_text=_("z. B. CAPA-12"))
+
+    def __init__(self, data=None, *, ticket, **kwargs):
+        self.ticket = ticket
+        super().__init__(data, **kwargs)
+        self.fields["vendor_contact"].queryset = VendorContact.objects.filter(ticket=ticket)
+
+    def clean_capa(self):
+        value = self.cleaned_data["capa"].upper().removeprefix("CAPA-")
+        if not value:
+            return None
+        capa = (
+            CapaProposal.objects.filter(pk=int(value)).first()
+            if value.isdigit() and len(value) < 19
+            else None
+        )
+        if capa is None:
+            raise ValidationError(
+                _("Einen CAPA-Vorschlag „%(value)s“ gibt es nicht."), params={"value": value}
+            )
+        return capa
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_complaint") is False:
+            if data.get("investigation"):
+                self.add_error("investigation", _("Nur eine Beanstandung wird untersucht."))
+            return data
+        investigation = data.get("investigation")
+        if investigation == ComplaintEvaluation.Investigation.INVESTIGATED and not data.get("findings"):
+            self.add_error("findings", _("Was hat die Untersuchung ergeben (Ursache)?"))
+        justified = len("".join((data.get("justification") or "").split())) >= 10
+        if investigation == ComplaintEvaluation.Investigation.NOT_INVESTIGATED and not justified:
+            self.add_error(
+                "justification",
+                _("Begründen Sie mit mindestens 10 Zeichen, warum nicht untersucht wird."),
+            )
+        return data
 
 
 class AuthorityReportForm(forms.Form):

@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -26,10 +27,11 @@ from calls.selectors import call_for_intake
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
 from customers.selectors import caller_lookup as lookup
+from instructions.selectors import revision_in_force
 from solutions.models import KnownSolution
 from supportdesk.errors import InvalidData
 from supportdesk.forms import LongTextField, ModelChoiceField
-from tickets import services, suggestions
+from tickets import selectors, services, suggestions
 from tickets.forms import FixImmediatelyForm, TicketCreateForm, TriageForm
 from tickets.selectors import solved_tickets
 
@@ -45,6 +47,8 @@ class CallerForm(forms.Form):
     )
     caller_name = TicketCreateForm.base_fields["caller_name"]
     caller_phone = TicketCreateForm.base_fields["caller_phone"]
+    channel = TicketCreateForm.base_fields["channel"]
+    received_at = TicketCreateForm.base_fields["received_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +68,8 @@ class ProblemForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Leer lassen, um die Problembeschreibung als Notiz zu übernehmen."),
     )
+    sanivision_reference = TicketCreateForm.base_fields["sanivision_reference"]
+    sanivision_version = TicketCreateForm.base_fields["sanivision_version"]
 
 
 # Summary and description ask for suggestions as they are typed; a newer request replaces an older
@@ -71,7 +77,7 @@ class ProblemForm(forms.Form):
 SUGGEST_AS_TYPED = {
     "hx-get": reverse_lazy("solution-suggestions"),
     "hx-trigger": "input changed delay:300ms",
-    "hx-include": "#id_summary, #id_description",
+    "hx-include": "#id_summary, #id_description, #id_customer",
     "hx-vals": (
         'js:{description: document.getElementById("id_description").value'
         f".slice(0, {suggestions.DESCRIPTION_CHARS})}}"
@@ -146,7 +152,7 @@ class IntakePage:
         self.problem = ProblemForm(data)
         for name in ("summary", "description"):
             self.problem.fields[name].widget.attrs.update(SUGGEST_AS_TYPED)
-        self.triage = TriageForm(data, ticket=None, prefix="triage")
+        self.triage = TriageForm(data, ticket=None, prefix="triage", interactive=True)
         self.use = UseSolutionForm(data)
         self.using_solution = UseSolutionForm.chosen(data)
         self.run_triage = triage or self.using_solution
@@ -244,8 +250,15 @@ class IntakePage:
             )
             (owner or page_forms[0]).add_error(field if owner else None, list(errors))
 
+    def call_note_text(self) -> str:
+        """ "Zu bestehendem Vorgang": what the call was about, as the note on that ticket."""
+        summary, description = self.problem["summary"].data or "", self.problem["description"].data or ""
+        note = self.problem["note"].data or description
+        return "\n\n".join(part.strip() for part in (summary, note) if part and part.strip())
+
     def context(self, **extra):
         customer, contact = self.selected()
+        summary = self.problem["summary"].data if self.problem.is_bound else ""
         return {
             "page": self,
             "caller": self.caller,
@@ -257,6 +270,9 @@ class IntakePage:
             "selected_contact": contact,
             "has_errors": any(form.errors for form in self.used_forms() if form.is_bound),
             "suggestions": self.suggestion_panel(),
+            "caller_context": selectors.caller_context(customer) if customer else None,
+            "work_instruction": revision_in_force(),  # what support follows: linked on the page
+            "similar_open": selectors.similar_open_tickets(customer.pk if customer else None, summary or ""),
             "use_errors": [error for errors in self.use.errors.values() for error in errors]
             if self.using_solution
             else [],
@@ -279,6 +295,7 @@ def from_call(call) -> dict:
         "contact": contact,
         "caller_name": contact.name if contact else "",
         "caller_phone": call.caller_phone,
+        "received_at": timezone.localtime(call.received_at).strftime("%Y-%m-%dT%H:%M"),
     }
 
 
@@ -307,6 +324,8 @@ def _int(value):
 @require_http_methods(["GET", "POST"])
 @role_required(roles.can_work)
 def ticket_new(request):
+    if request.method == "POST" and request.POST.get("to_ticket"):
+        return to_existing_ticket(request)
     if request.method == "POST":
         page = IntakePage(request.POST, triage="save_and_triage" in request.POST)
         ticket = page.save(by=request.user)
@@ -336,6 +355,39 @@ def ticket_new(request):
         "tickets/intake.html",
         page.context(q=query, results=lookup(query), searched=bool(query), call=request.GET.get("call", "")),
     )
+
+
+NO_NOTE = gettext_lazy("Für die Gesprächsnotiz fehlt der Text: Betreff oder Problembeschreibung eingeben.")
+
+
+def to_existing_ticket(request):
+    """ "Zu bestehendem Vorgang": the call is about an open ticket of this customer, so it becomes a
+    call note there instead of a new ticket (DESIGN §9 "Calls")."""
+    page = IntakePage(request.POST)
+    page.caller.is_valid()
+    customer = page.caller.cleaned_data.get("customer")
+    target = selectors.open_ticket_of(customer, request.POST["to_ticket"])
+    text = page.call_note_text()
+    if target is None or not text:
+        if target is None:
+            page.caller.add_error(
+                None, _("Dieser Vorgang ist nicht mehr offen oder gehört nicht zum Kunden.")
+            )
+        else:
+            page.problem.add_error("summary", NO_NOTE)
+        return render(
+            request, "tickets/intake.html", page.context(call=request.POST.get("call", "")), status=400
+        )
+    services.ticket_add_call_note(
+        ticket_id=target.pk,
+        by=request.user,
+        data={"direction": "inbound", "text": text},
+        call_id=_int(request.POST.get("call", "")) or None,
+    )
+    messages.success(
+        request, _("Der Anruf wurde als Gesprächsnotiz zu %(number)s erfasst.") % {"number": target.number}
+    )
+    return redirect("ticket-detail", pk=target.pk)
 
 
 @require_http_methods(["GET"])

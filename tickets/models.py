@@ -8,6 +8,7 @@ from django_fsm import FSMField, transition
 
 from accounts import roles
 from audit.models import AuditedModel, ConcurrentTransitions, UndeletableQuerySet, VersionedModel
+from outbox.models import OutgoingEmail
 from solutions.models import Category
 
 
@@ -51,6 +52,17 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("persönlich")
 
 
+class ReportChannel(models.TextChoices):
+    """How the report came in (DESIGN §9): the form of a report does not matter, its record does."""
+
+    PHONE = "phone", _("Telefon")
+    EMAIL = "email", _("E-Mail")
+    LETTER = "letter", _("Brief")
+    FAX = "fax", _("Fax")
+    IN_PERSON = "in_person", _("persönlich")
+    WEB = "web", _("Webformular")
+
+
 # R2: the notification that must have been made in the current state before closing.
 NOTIFICATION_REQUIRED_TO_CLOSE = {
     State.IMMEDIATE_FIX: NotificationKind.SOLUTION,
@@ -63,16 +75,37 @@ def may_work(ticket, user) -> bool:
     return roles.can_work(user)
 
 
-def customer_informed(ticket) -> bool:
-    """R2: the fitting notification was made since the ticket entered its current state."""
+def fitting_notifications(ticket):
     kind = NOTIFICATION_REQUIRED_TO_CLOSE.get(ticket.state)
+    return ticket.notifications.filter(kind=kind, created_at__gte=ticket.state_entered_at)
+
+
+# R17: a notification by e-mail counts once the mail server accepted its mail.
+MAIL_NOT_SENT = (OutgoingEmail.State.QUEUED, OutgoingEmail.State.FAILED)
+
+
+def customer_informed(ticket) -> bool:
+    """R2: the fitting notification was made since the ticket entered its current state (R17: and,
+    made by e-mail, its mail was sent)."""
     return (
-        kind is not None
-        and ticket.notifications.filter(kind=kind, created_at__gte=ticket.state_entered_at).exists()
+        ticket.state in NOTIFICATION_REQUIRED_TO_CLOSE
+        and fitting_notifications(ticket).exclude(outgoing_emails__state__in=MAIL_NOT_SENT).exists()
     )
 
 
 def not_informed(ticket) -> str:
+    unsent = fitting_notifications(ticket).filter(outgoing_emails__state__in=MAIL_NOT_SENT)
+    if state := unsent.values_list("outgoing_emails__state", flat=True).first():
+        waiting = _(
+            "Die E-Mail an den Kunden wartet noch im Postausgang: Die Kundeninformation „%(kind)s“ "
+            "zählt für den Abschluss, sobald der Mailserver die E-Mail angenommen hat."
+        )
+        failed = _(
+            "Die E-Mail an den Kunden („%(kind)s“) konnte nicht zugestellt werden (siehe Postausgang): "
+            "Senden Sie sie erneut oder informieren Sie den Kunden auf anderem Weg."
+        )
+        text = failed if state == OutgoingEmail.State.FAILED else waiting
+        return text % {"kind": NOTIFICATION_REQUIRED_TO_CLOSE[ticket.state].label}
     return _(
         "Der Kunde muss vor dem Abschluss informiert werden: Es fehlt eine Kundeninformation "
         "„%(kind)s“ seit dem Statuswechsel zu „%(state)s“."
@@ -83,6 +116,7 @@ def not_informed(ticket) -> str:
 
 
 customer_informed.refusal = not_informed
+customer_informed.fix, customer_informed.fix_label = "#record-notification", _("Kundeninformation erfassen")
 
 
 def risk_reviews_signed(ticket) -> bool:
@@ -93,6 +127,29 @@ def risk_reviews_signed(ticket) -> bool:
 risk_reviews_signed.refusal = _(
     "Der Vorgang ist risikorelevant: Die Bewertung durch die Geschäftsleitung ist noch nicht unterschrieben."
 )
+risk_reviews_signed.fix, risk_reviews_signed.fix_label = "/risk-reviews/", _("Zu den offenen Bewertungen")
+
+
+def complaint_evaluated(ticket) -> bool:
+    """R15: the latest complaint evaluation is complete."""
+    evaluation = ticket.complaint_evaluation
+    return evaluation is not None and evaluation.missing() is None
+
+
+def not_evaluated(ticket) -> str:
+    evaluation = ticket.complaint_evaluation
+    if evaluation is None:
+        return str(
+            _(
+                "Vor dem Abschluss fehlt die Bewertung als Beanstandung: Ist es eine Beanstandung des "
+                "Produkts (ja/nein)?"
+            )
+        )
+    return str(evaluation.missing())
+
+
+complaint_evaluated.refusal = not_evaluated
+complaint_evaluated.fix, complaint_evaluated.fix_label = "#record-complaint", _("Jetzt bewerten")
 
 
 # Waiting on SIC: the states that carry a follow-up date (Wiedervorlage).
@@ -165,6 +222,16 @@ class Ticket(ConcurrentTransitions, VersionedModel, AuditedModel):
         related_name="assigned_tickets",
         verbose_name=_("zuständig"),
     )
+    # Who handed the ticket to its assignee, and when; empty when the assignees took it themselves.
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("zugewiesen von"),
+    )
+    assigned_at = models.DateTimeField(_("zugewiesen am"), null=True, blank=True)
     category = models.CharField(_("Kategorie"), max_length=20, choices=Category.choices, blank=True)
     risk_relevant = models.BooleanField(_("risikorelevant"), default=False)
     risk_description = models.TextField(_("Risikobeschreibung"), blank=True, max_length=20000)
@@ -197,6 +264,47 @@ class Ticket(ConcurrentTransitions, VersionedModel, AuditedModel):
         verbose_name=_("bekannte Lösung"),
     )
     reopen_reason = models.TextField(_("Grund der Wiederöffnung"), blank=True, max_length=20000)
+    # Both empty on tickets logged before they were recorded: unknown, not guessed.
+    channel = models.CharField(
+        _("Eingang über"),
+        max_length=20,
+        choices=ReportChannel.choices,
+        default=ReportChannel.PHONE,
+        blank=True,
+    )
+    # When the report came in (the call's time), not when it was typed; never in the future.
+    received_at = models.DateTimeField(_("eingegangen am"), default=timezone.now, null=True, blank=True)
+    sanivision_reference = models.CharField(_("Vorgangsnummer in SaniVision"), max_length=50, blank=True)
+    # R21: the revision of the work instruction in force when the ticket was logged (none: null).
+    work_instruction_revision = models.ForeignKey(
+        "instructions.WorkInstructionRevision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("Arbeitsanweisung (Revision)"),
+    )
+    # The release the caller runs: complaints are trended by it (DESIGN §10.1).
+    sanivision_version = models.CharField(_("SaniVision-Version"), max_length=50, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("Duplikat von"),
+    )
+    duplicate_reason = models.TextField(_("Begründung (Duplikat)"), blank=True, max_length=20000)
+    # The latest complaint evaluation (R15); earlier ones stay, superseded, in their own table.
+    complaint_evaluation = models.ForeignKey(
+        "ComplaintEvaluation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Bewertung als Beanstandung"),
+    )
     created_at = models.DateTimeField(_("gemeldet am"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
 
@@ -294,11 +402,23 @@ class Ticket(ConcurrentTransitions, VersionedModel, AuditedModel):
         field=state,
         source=[State.IMMEDIATE_FIX, State.REJECTED, State.REALIZED],
         target=State.CLOSED,
-        conditions=[customer_informed, risk_reviews_signed],
+        conditions=[customer_informed, risk_reviews_signed, complaint_evaluated],
         permission=may_work,
         custom={"label": _("Abschließen")},
     )
     def close(self):
+        self.follow_up_date = None
+
+    @transition(
+        field=state,
+        source=[State.INTAKE, State.TRIAGE, State.ESCALATED],
+        target=State.CLOSED,
+        permission=may_work,
+        custom={"label": _("Als Duplikat abschließen")},
+    )
+    def close_as_duplicate(self, *, duplicate_of, reason):
+        # The other ticket carries the case: R2 and R15 apply there, not here.
+        self.duplicate_of, self.duplicate_reason = duplicate_of, reason
         self.follow_up_date = None
 
     @transition(
@@ -320,6 +440,8 @@ class Ticket(ConcurrentTransitions, VersionedModel, AuditedModel):
     )
     def reopen(self, *, reason):
         self.reopen_reason = reason
+        # A reopened duplicate carries a case of its own again; the history keeps the link it had.
+        self.duplicate_of, self.duplicate_reason = None, ""
 
     def flag_risk_fields(self, risk_description):
         self.risk_relevant = True
@@ -361,6 +483,96 @@ class CustomerNotification(AuditedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_channel_display()})"
+
+
+class TicketLink(AuditedModel):
+    """Two tickets about related problems ("siehe auch"). Never deleted: a wrong link is ended with a
+    reason and stays in the history (R7)."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", _("hängt zusammen mit")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links_from")
+    target = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="links_to")
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.RELATED)
+    reason = models.TextField(_("Begründung"), max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("verknüpft am"), default=timezone.now)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("beendet am"), null=True, blank=True)
+    end_reason = models.TextField(_("Grund der Beendigung"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("Verknüpfung")
+        verbose_name_plural = _("Verknüpfungen")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(ticket=models.F("target")), name="link_not_itself")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} ↔ {self.target_id}"
+
+
+class ComplaintEvaluation(AuditedModel):
+    """Is the report a complaint about the product, and was it investigated (R15, DESIGN §10.1;
+    ISO 13485 §8.2.2)? A later evaluation supersedes an earlier one; both stay."""
+
+    class Investigation(models.TextChoices):
+        INVESTIGATED = "investigated", _("untersucht")
+        NOT_INVESTIGATED = "not_investigated", _("nicht untersucht")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="complaint_evaluations")
+    is_complaint = models.BooleanField(_("Beanstandung des Produkts"))
+    investigation = models.CharField(
+        _("Untersuchung"), max_length=20, choices=Investigation.choices, blank=True
+    )
+    findings = models.TextField(_("Ergebnis / Ursache"), blank=True, max_length=20000)
+    justification = models.TextField(_("Begründung, warum nicht untersucht"), blank=True, max_length=20000)
+    # SIC's analysis counts as the investigation: the contact in which SIC reported it.
+    vendor_contact = models.ForeignKey(
+        "vendor.VendorContact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Untersuchung durch SIC (Kontakt)"),
+    )
+    capa = models.ForeignKey(
+        "capa.CapaProposal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaint_evaluations",
+        verbose_name=_("CAPA"),
+    )
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    evaluated_at = models.DateTimeField(_("bewertet am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Bewertung als Beanstandung")
+        verbose_name_plural = _("Bewertungen als Beanstandung")
+        ordering = ["evaluated_at", "pk"]
+
+    def __str__(self):
+        if not self.is_complaint:
+            return str(_("keine Beanstandung"))
+        if self.investigation:
+            return f"{_('Beanstandung')}, {self.get_investigation_display()}"
+        return str(_("Beanstandung, Untersuchung offen"))
+
+    def missing(self) -> str | None:
+        """What R15 still asks for before the ticket may be closed, in German; None: complete."""
+        if not self.is_complaint or self.investigation:
+            return None
+        return str(
+            _(
+                "Der Vorgang ist eine Beanstandung: Vor dem Abschluss fehlt das Ergebnis der Untersuchung "
+                "oder die begründete Entscheidung, nicht zu untersuchen."
+            )
+        )
 
 
 class ReportCategory(models.TextChoices):

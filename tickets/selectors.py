@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -19,22 +18,27 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.users import display_name
+from accounts.users import display_name, ticket_workers
+from attachments import selectors as attachment_selectors
 from audit.history import describe, entries, history_rows
 from customers.models import Customer
 from customers.selectors import customers_named
+from outbox import selectors as outbox_selectors
 from solutions.models import Category, KnownSolution
 from solutions.selectors import SUGGESTION_CANDIDATES
 from supportdesk import search
 from supportdesk.api import BooleanFilter
 from tickets.models import (
     FOLLOW_UP_STATES,
+    MAIL_NOT_SENT,
     NOTIFICATION_REQUIRED_TO_CLOSE,
     SOLVED_STATES,
     CustomerNotification,
+    ReportChannel,
     RiskReview,
     State,
     Ticket,
+    TicketLink,
     can_become_known_solution,
 )
 from vendor.models import ProgramRequest
@@ -96,18 +100,44 @@ def matching_text(queryset, name, value):
     return search.matching_all(queryset, value, fields=("summary", "description", "solution"), also=also)
 
 
+OPEN = "open"  # ?state=open: every state but closed ("alle offenen")
+
+
+def in_states(queryset, name, value):
+    """?state=a&state=b: tickets in any of the states; `open` stands for every state but closed."""
+    states = set(value)
+    if OPEN in states:
+        states |= {state for state in State.values if state != State.CLOSED}
+    return queryset.filter(state__in=sorted(states - {OPEN})) if states else queryset
+
+
 class TicketFilter(django_filters.FilterSet):
     """The filters of GET /api/v1/tickets/ (DESIGN §7); the list page adds sorting."""
 
-    state = django_filters.ChoiceFilter(choices=State.choices)
+    state = django_filters.MultipleChoiceFilter(
+        choices=[(OPEN, _("alle offenen")), *State.choices],
+        method=in_states,
+        label=_("Status"),
+        help_text=_("Mehrere möglich; „alle offenen“: jeder Status außer „Abgeschlossen“."),
+    )
     category = django_filters.ChoiceFilter(choices=Category.choices)
+    channel = django_filters.ChoiceFilter(choices=ReportChannel.choices, label=_("Eingang über"))
     risk_relevant = BooleanFilter()
     follow_up_due = BooleanFilter(method=follow_up_due, label=_("Wiedervorlage fällig"))
     q = django_filters.CharFilter(method=matching_text, label=_("Suche"), max_length=200)
 
     class Meta:
         model = Ticket
-        fields = ["state", "customer", "assignee", "category", "risk_relevant", "follow_up_due", "q"]
+        fields = [
+            "state",
+            "customer",
+            "assignee",
+            "category",
+            "channel",
+            "risk_relevant",
+            "follow_up_due",
+            "q",
+        ]
 
 
 def sorted_by(queryset, name, value):
@@ -129,8 +159,9 @@ class TicketListFilter(TicketFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("state", "category"):
+        for name in ("category", "channel"):
             self.filters[name].extra |= {"empty_label": _("alle"), "widget": ListSelect}
+        self.filters["state"].extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "choices"})
         for name in ("risk_relevant", "follow_up_due"):
             self.filters[name].extra["widget"] = ListSelect(choices=YES_NO_ALL)
         self.filters["sort"].extra["widget"] = ListSelect
@@ -144,8 +175,9 @@ class TicketListFilter(TicketFilter):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        state, sort = self.form.cleaned_data.get("state"), self.form.cleaned_data.get("sort")
-        if state and state not in FOLLOW_UP_STATES and sort in ("follow_up", "-follow_up"):
+        states, sort = set(self.form.cleaned_data.get("state") or ()), self.form.cleaned_data.get("sort")
+        waiting = states & {OPEN, *FOLLOW_UP_STATES}
+        if states and not waiting and sort in ("follow_up", "-follow_up"):
             # Only tickets waiting on SIC have a follow-up date (the transitions clear it), so in
             # another state this is the default order; said so, PostgreSQL reads it from that
             # order's index instead of walking past every ticket with a date first.
@@ -160,7 +192,8 @@ SEARCH_LENGTH = 100
 
 
 def active_users():
-    return get_user_model().objects.filter(is_active=True)
+    """Whom the assignee filter offers: those who may work tickets (DESIGN §5)."""
+    return ticket_workers()
 
 
 @dataclass(frozen=True)
@@ -308,7 +341,14 @@ def ticket_list(data) -> TicketListFilter:
 
 def ticket_for_page():
     return Ticket.objects.select_related(
-        "customer", "contact", "assignee", "taken_by", "program_request"
+        "customer",
+        "contact",
+        "assignee",
+        "taken_by",
+        "program_request",
+        "duplicate_of",
+        "complaint_evaluation__evaluated_by",
+        "work_instruction_revision",
     ).annotate(follow_up_status=follow_up_status())
 
 
@@ -369,6 +409,79 @@ def record_items(ticket) -> list[dict]:
     return items
 
 
+def complaint_items(ticket) -> list[dict]:
+    evaluations = ticket.complaint_evaluations.select_related("evaluated_by", "vendor_contact", "capa")
+    return [
+        {
+            "kind": "complaint",
+            "at": evaluation.evaluated_at,
+            "by": display_name(evaluation.evaluated_by),
+            "title": str(evaluation),
+            "evaluation": evaluation,
+            "current": evaluation.pk == ticket.complaint_evaluation_id,
+        }
+        for evaluation in evaluations
+    ]
+
+
+def ticket_links(ticket) -> list[dict]:
+    """Links in both directions and the duplicates, as the other ticket seen from this one (one
+    query for the links, one for the duplicates; the ticket's own duplicate_of comes with it)."""
+    rows = []
+    links = (
+        TicketLink.objects.filter(Q(ticket=ticket) | Q(target=ticket))
+        .select_related("ticket", "target", "created_by", "ended_by")
+        .order_by("created_at", "pk")
+    )
+    for link in links:
+        other = link.target if link.ticket_id == ticket.pk else link.ticket
+        rows.append({"kind": link.kind, "label": link.get_kind_display(), "other": other, "link": link})
+    if ticket.duplicate_of_id:
+        rows.append({"kind": "duplicate_of", "label": _("Duplikat von"), "other": ticket.duplicate_of})
+    for duplicate in ticket.duplicates.order_by("number"):
+        rows.append({"kind": "duplicate", "label": _("Duplikat hiervon"), "other": duplicate})
+    return rows
+
+
+def link_items(links) -> list[dict]:
+    items = []
+    for row in links:
+        if row["kind"] == "duplicate":  # closed as a duplicate of this one: when, and why
+            other = row["other"]
+            items.append(
+                {
+                    "kind": "duplicate",
+                    "at": other.state_entered_at,
+                    "by": "",
+                    "other": other,
+                    "text": other.duplicate_reason,
+                }
+            )
+        link = row.get("link")
+        if link is None:
+            continue
+        items.append(
+            {
+                "kind": "link",
+                "at": link.created_at,
+                "by": display_name(link.created_by),
+                "other": row["other"],
+                "text": link.reason,
+            }
+        )
+        if link.ended_at:
+            items.append(
+                {
+                    "kind": "link_ended",
+                    "at": link.ended_at,
+                    "by": display_name(link.ended_by),
+                    "other": row["other"],
+                    "text": link.end_reason,
+                }
+            )
+    return items
+
+
 def risk_review_items(ticket) -> list[dict]:
     items = []
     for review in ticket.risk_reviews.select_related("requested_by"):
@@ -395,9 +508,35 @@ def risk_review_items(ticket) -> list[dict]:
     return items
 
 
-def ticket_timeline(ticket) -> list[dict]:
-    """History entries, call notes, notifications, SIC contacts and risk reviews in time order."""
+def incoming_email_items(ticket) -> list[dict]:
+    """The mails that came in for the ticket (e-mail in, DESIGN §9), through the reverse relation of
+    the mail app's string foreign key (that app sits above tickets); one query."""
+    items = []
+    for mail in ticket.incoming_emails.select_related("assigned_by").order_by("received_at", "pk"):
+        items.append(
+            {
+                "kind": "email_in",
+                "at": mail.received_at,
+                "by": "",
+                "title": mail.subject,
+                "sender": mail.from_header,
+                "sent_at": mail.date,
+                "route": mail.get_route_display(),
+                "assigned_by": display_name(mail.assigned_by) if mail.assigned_by_id else "",
+                "text": mail.text,
+            }
+        )
+    return items
+
+
+def ticket_timeline(ticket, links=None) -> list[dict]:
+    """History entries, call notes, notifications, SIC contacts, risk reviews, complaint evaluations
+    and links in time order. `links`: ticket_links(ticket), when the page has them already."""
     items = history_items(ticket) + record_items(ticket) + risk_review_items(ticket)
+    items += complaint_items(ticket) + link_items(ticket_links(ticket) if links is None else links)
+    items += attachment_selectors.timeline_items(ticket)  # uploads and withdrawals (R16)
+    items += outbox_selectors.timeline_items(ticket)  # its e-mails and their delivery (R17)
+    items += incoming_email_items(ticket)  # the e-mails that came in for it (R17)
     return sorted(items, key=lambda item: item.get("order", (item["at"], 1)))
 
 
@@ -431,7 +570,7 @@ def waiting_for_customer_information() -> QuerySet[Ticket]:
     )
     fitting = CustomerNotification.objects.filter(
         ticket=OuterRef("pk"), kind=OuterRef("required_kind"), created_at__gte=OuterRef("state_entered_at")
-    )
+    ).exclude(outgoing_emails__state__in=MAIL_NOT_SENT)  # an e-mail still in the outbox informed nobody (R17)
     return (
         Ticket.objects.filter(state__in=list(NOTIFICATION_REQUIRED_TO_CLOSE))
         .annotate(required_kind=required)
@@ -588,3 +727,43 @@ def open_tickets_of(customer_ids) -> dict[int, list[Ticket]]:
         if len(shown) < CALLER_OPEN_TICKETS:
             shown.append(ticket)
     return by_customer
+
+
+# ---- caller context at intake: what the caller already has open (DESIGN §9 "Calls") -------------
+
+CALLER_CLOSED_TICKETS = 5
+CALLER_CONTEXT_OPEN = 10
+CONTEXT_COLUMNS = ("pk", "number", "summary", "state", "follow_up_date", "created_at", "customer_id")
+
+
+def caller_context(customer) -> dict:
+    """The customer's open tickets (newest first) and the last five closed ones: two queries."""
+    tickets = Ticket.objects.filter(customer=customer).only(*CONTEXT_COLUMNS)
+    return {
+        "open": list(
+            tickets.exclude(state=State.CLOSED).order_by("-created_at", "-pk")[:CALLER_CONTEXT_OPEN]
+        ),
+        "closed": list(
+            tickets.filter(state=State.CLOSED).order_by("-updated_at", "-pk")[:CALLER_CLOSED_TICKETS]
+        ),
+    }
+
+
+SIMILAR_OPEN = 3
+
+
+def similar_open_tickets(customer_id, text: str) -> list[Ticket]:
+    """The customer's open tickets most like the typed summary: a second call about the same problem
+    is a call note there, not a new ticket (one query; none without words)."""
+    if not customer_id or not search.words(text):
+        return []
+    open_tickets = Ticket.objects.filter(customer_id=customer_id).exclude(state=State.CLOSED)
+    ranked = search.ranked(open_tickets, text, title="summary", fields=("description",))
+    return list(ranked.only(*CONTEXT_COLUMNS)[:SIMILAR_OPEN])
+
+
+def open_ticket_of(customer, ticket_id) -> Ticket | None:
+    """The open ticket `ticket_id` of the customer, or None."""
+    if customer is None or not str(ticket_id).isdigit():
+        return None
+    return Ticket.objects.filter(customer=customer, pk=int(ticket_id)).exclude(state=State.CLOSED).first()

@@ -10,8 +10,11 @@ must not wait for it, or a decision and a write on one of its tickets deadlock (
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +22,12 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from audit import reasons
 from audit.history import save_audited
+from calls import services as call_services
+from capa import services as capa_services
 from customers import services as customer_services
+from instructions.selectors import revision_in_force
+from outbox import services as outbox
+from outbox.models import OutgoingEmail
 from solutions import services as solution_services
 from solutions.models import KnownSolution
 from supportdesk.errors import STALE, Conflict, InvalidData
@@ -29,22 +37,27 @@ from tickets.forms import (
     TRANSITION_FORMS,
     AuthorityReportForm,
     CallNoteForm,
+    ComplaintEvaluationForm,
     CustomerEmailForm,
+    LinkEndForm,
     NotificationForm,
     RiskReviewSignForm,
     TicketCreateForm,
     TicketEditForm,
+    TicketLinkForm,
 )
 from tickets.models import (
     AuthorityReport,
     CallNote,
     Channel,
+    ComplaintEvaluation,
     CustomerNotification,
     NotificationKind,
     ResolutionKind,
     RiskReview,
     State,
     Ticket,
+    TicketLink,
     TicketNumberCounter,
     can_become_known_solution,
 )
@@ -64,6 +77,9 @@ REASONS = {
     "vendor_contact": gettext_lazy("Kontakt mit SIC erfasst"),
     "customer_email": gettext_lazy("Kunde per E-Mail informiert"),
     "authority_report": gettext_lazy("Meldung an die Behörde erfasst"),
+    "complaint_evaluation": gettext_lazy("Bewertung als Beanstandung erfasst"),
+    "link": gettext_lazy("Vorgänge verknüpft"),
+    "link_end": gettext_lazy("Verknüpfung beendet"),
 }
 reasons.register(REASONS)
 
@@ -85,12 +101,14 @@ def ticket_create(*, by, data) -> Ticket:
     fields = validated(TicketCreateForm(data))
     with transaction.atomic():
         now = timezone.now()
+        fields["received_at"] = fields["received_at"] or now
         ticket = Ticket(
             number=next_ticket_number(now),
             created_at=now,
             state_entered_at=now,
             taken_by=by,
             assignee=by,
+            work_instruction_revision=revision_in_force(),  # R21: handled under the revision in force
             **fields,
         )
         save_audited(ticket, by=by, reason="intake")
@@ -126,16 +144,33 @@ def ticket_log_call(
 def ticket_update(*, ticket_id, by, data, expected_version=None) -> Ticket:
     """Correct the facts of a ticket; refused with 409 when based on an old version (R6)."""
     roles.require(roles.can_work, by, READ_ONLY)
-    return correct(
-        Ticket,
-        ticket_id,
-        form=TicketEditForm,
-        ticket=lambda ticket: ticket,
+    with transaction.atomic():
+        ticket = correct(
+            Ticket,
+            ticket_id,
+            form=TicketEditForm,
+            ticket=lambda ticket: ticket,
+            editor=lambda ticket: by,
+            by=by,
+            data=data,
+            reason="edit",
+            stale=STALE,
+            expected_version=expected_version,
+        )
+        if ticket.assigned_by_id == by.pk and ticket.assigned_at and ticket.assignee.email:
+            _tell_the_new_assignee(ticket, by)
+    return ticket
+
+
+def _tell_the_new_assignee(ticket, by) -> None:
+    """Handed to a colleague: an e-mail through the outbox (their dashboard lists it as well)."""
+    context = {"ticket": ticket, "by": by, "site_url": settings.SITE_URL}
+    outbox.queue(
+        to=ticket.assignee.email,
+        subject=render_to_string("tickets/email/assigned_subject.txt", context).strip(),
+        body=render_to_string("tickets/email/assigned_body.txt", context),
+        ticket=ticket,
         by=by,
-        data=data,
-        reason="edit",
-        stale=STALE,
-        expected_version=expected_version,
     )
 
 
@@ -165,7 +200,10 @@ def lock_ticket(pk, name) -> Ticket:
     return Ticket.objects.select_related("customer").select_for_update(of=("self",)).get(pk=pk)
 
 
-def _triage(ticket, by, *, category, risk_relevant, risk_description):
+def _triage(ticket, by, *, category, risk_relevant, risk_description, is_complaint):
+    # The complaint answer comes with the step (R15): recorded first, so one ticket row says both.
+    if is_complaint is not None:
+        _record_complaint_evaluation(ticket, by, "triage", save_ticket=False, is_complaint=is_complaint)
     TICKETS.apply(
         ticket,
         "triage",
@@ -360,6 +398,63 @@ PROGRAM_REQUESTS = register(
 # ---- records on a ticket -------------------------------------------------------------------------
 
 
+def _record_complaint_evaluation(ticket, by, reason, *, save_ticket=True, **fields) -> ComplaintEvaluation:
+    """A new evaluation supersedes the ticket's latest (R15): the ticket points at it, both stay."""
+    evaluation = ComplaintEvaluation(ticket=ticket, evaluated_by=by, **fields)
+    save_audited(evaluation, by=by, reason=reason)
+    ticket.complaint_evaluation = evaluation
+    if save_ticket:
+        save_audited(ticket, by=by, reason=reason)
+    return evaluation
+
+
+def ticket_evaluate_complaint(*, ticket_id, by, data) -> ComplaintEvaluation:
+    """R15, DESIGN §10.1: is it a complaint about the product, and was it investigated?"""
+    roles.require(roles.can_work, by, READ_ONLY)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id)
+        fields = validated(ComplaintEvaluationForm(data, ticket=ticket))
+        if not fields["is_complaint"]:
+            fields.update(investigation="", findings="", justification="", vendor_contact=None)
+        return _record_complaint_evaluation(ticket, by, "complaint_evaluation", **fields)
+
+
+def ticket_link(*, ticket_id, by, data) -> TicketLink:
+    """ "Hängt zusammen mit": a link both tickets show; one open link per pair."""
+    roles.require(roles.can_work, by, READ_ONLY)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id)
+        fields = validated(TicketLinkForm(data, ticket=ticket))
+        target = fields["target"]
+        pair = TicketLink.objects.filter(ended_at__isnull=True).filter(
+            Q(ticket=ticket, target=target) | Q(ticket=target, target=ticket)
+        )
+        if pair.exists():
+            raise Conflict(
+                _("%(a)s und %(b)s sind bereits verknüpft.") % {"a": ticket.number, "b": target.number}
+            )
+        link = TicketLink(ticket=ticket, created_by=by, **fields)
+        save_audited(link, by=by, reason="link")
+    return link
+
+
+def ticket_link_end(*, ticket_id, link_id, by, data) -> TicketLink:
+    """A wrong link is ended with a reason, never deleted (R7): it stays in both histories."""
+    roles.require(roles.can_work, by, READ_ONLY)
+    with transaction.atomic():
+        link = (
+            TicketLink.objects.select_for_update()
+            .filter(Q(ticket_id=ticket_id) | Q(target_id=ticket_id))
+            .get(pk=link_id)
+        )
+        if link.ended_at is not None:
+            raise Conflict(_("Diese Verknüpfung ist bereits beendet."))
+        fields = validated(LinkEndForm(data))
+        link.ended_by, link.ended_at, link.end_reason = by, timezone.now(), fields["reason"]
+        save_audited(link, by=by, reason="link_end")
+    return link
+
+
 def _record_notification(ticket, by, reason, *, kind, channel=Channel.PHONE, note="", at=None):
     notification = CustomerNotification(
         ticket=ticket, kind=kind, channel=channel, note=note, created_by=by, created_at=at or timezone.now()
@@ -368,12 +463,15 @@ def _record_notification(ticket, by, reason, *, kind, channel=Channel.PHONE, not
     return notification
 
 
-def ticket_add_call_note(*, ticket_id, by, data) -> CallNote:
+def ticket_add_call_note(*, ticket_id, by, data, call_id=None) -> CallNote:
+    """A call note; `call_id`: the incoming call it records, which then leaves every banner."""
     roles.require(roles.can_work, by, READ_ONLY)
     fields = validated(CallNoteForm(data))
     with transaction.atomic():
         note = CallNote(ticket=Ticket.objects.get(pk=ticket_id), created_by=by, **fields)
         save_audited(note, by=by, reason="call_note")
+        if call_id:
+            call_services.call_handled(call_id=call_id, by=by)
     return note
 
 
@@ -440,25 +538,28 @@ def solution_draft_from_ticket(*, ticket_id, by) -> KnownSolution:
 def _request_risk_review(ticket, by):
     review = RiskReview(ticket=ticket, risk_description=ticket.risk_description, requested_by=by)
     save_audited(review, by=by, reason="flag_risk")
-    transaction.on_commit(lambda: notify_management_of_risk(review.pk))
+    notify_management_of_risk(review, by=by)
 
 
 def management_users():
     return get_user_model().objects.filter(groups__name=roles.MANAGEMENT, is_active=True).exclude(email="")
 
 
-def notify_management_of_risk(review_id) -> None:
-    """E-mail every management user that a risk-relevant event waits for their review."""
-    review = RiskReview.objects.select_related("ticket__customer", "requested_by").get(pk=review_id)
-    recipients = list(management_users().values_list("email", flat=True))
+def notify_management_of_risk(review, *, by=None) -> None:
+    """E-mail every management user that a risk-relevant event waits for their review: queued in
+    the outbox in the transaction that requests the review (R17), so a mail server outage neither
+    fails the call nor loses the mail."""
+    recipients = list(management_users().order_by("pk").values_list("email", flat=True))
     if not recipients:
-        log.warning("Risk review %s: no management user with an e-mail address to notify", review_id)
+        log.warning("Risk review %s: no management user with an e-mail address to notify", review.pk)
         return
-    try:
-        emails.risk_review_requested(review, recipients).send()
-    except OSError:
-        # The review is saved and waits on the dashboard; a mail server outage must not fail the call.
-        log.exception("Risk review %s: e-mail to management failed", review_id)
+    outbox.queue(
+        to=recipients,
+        **emails.risk_review_requested(review),
+        ticket=review.ticket,
+        by=by,
+        kind=OutgoingEmail.Kind.RISK_REVIEW,
+    )
 
 
 def lock_pending_review(ticket_id, name) -> RiskReview:
@@ -477,6 +578,8 @@ def lock_pending_review(ticket_id, name) -> RiskReview:
 def _sign(review, by, *, password, **signature):
     # The form checked the re-entered password (R12); the signature records name, time and meaning.
     RISK_REVIEWS.apply(review, "sign", by=by, **signature)
+    if review.decision == RiskReview.Decision.CAPA:  # R22: a CAPA proposal linked to the ticket
+        capa_services.propose_from_risk_review(review=review, by=by)
 
 
 RISK_REVIEWS = register(
@@ -526,34 +629,32 @@ def authority_report_record(*, review_id, by, data) -> AuthorityReport:
 # ---- e-mail to the customer --------------------------------------------------------------------
 
 
-class EmailNotSent(Exception):
-    """The mail server refused or could not be reached; nothing was recorded."""
-
-
-def ticket_email_customer(*, ticket_id, by, data) -> CustomerNotification:
-    """Send the (edited) e-mail and record it as the CustomerNotification, channel e-mail, with its text.
-
-    The mail is sent before the transaction commits: if the server refuses it, nothing is recorded,
-    so no notification claims a mail the customer never got (R2 would accept it for closing).
-    """
+def ticket_email_customer(*, ticket_id, by, data):
+    """Queue the (edited) e-mail to the customer in the outbox (R17), threaded (the ticket number in
+    the subject, In-Reply-To/References to the ticket's previous mail), and with a `kind` record it
+    as the CustomerNotification, channel e-mail, with its text, in the same transaction. Returns
+    the OutgoingEmail. The notification counts for closing (R2) once the mail server accepted the
+    mail (tickets.models.customer_informed); a server that is down fails nothing here."""
     roles.require(roles.can_work, by, READ_ONLY)
-    fields = validated(CustomerEmailForm(data))
-    note = _("E-Mail an %(to)s\nBetreff: %(subject)s\n\n%(body)s") % fields
+    form = CustomerEmailForm(data)
+    form.fields["kind"].required = data.get("kind") not in (None, "")  # the API may send no kind
+    fields = validated(form)
     with transaction.atomic():
-        notification = _record_notification(
-            Ticket.objects.get(pk=ticket_id),
-            by,
-            "customer_email",
-            kind=fields["kind"],
-            channel=Channel.EMAIL,
-            note=note,
+        ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id)  # one thread order
+        subject = emails.customer_subject(ticket, fields["subject"])
+        notification = None
+        if fields["kind"]:
+            note = _("E-Mail an %(to)s\nBetreff: %(subject)s\n\n%(body)s") % {**fields, "subject": subject}
+            notification = _record_notification(
+                ticket, by, "customer_email", kind=fields["kind"], channel=Channel.EMAIL, note=note
+            )
+        return outbox.queue(
+            to=fields["to"],
+            subject=subject,
+            body=fields["body"],
+            ticket=ticket,
+            notification=notification,
+            headers=emails.thread_headers(ticket),
+            by=by,
+            kind=OutgoingEmail.Kind.CUSTOMER,
         )
-        try:
-            emails.to_customer(fields).send()
-        except OSError as error:
-            log.exception("Ticket %s: e-mail to the customer failed", ticket_id)
-            raise EmailNotSent(
-                _("Die E-Mail konnte nicht gesendet werden (%(error)s); es wurde nichts gespeichert.")
-                % {"error": error}
-            ) from error
-    return notification

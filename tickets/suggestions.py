@@ -77,10 +77,16 @@ def fix_data(solution: str, known: KnownSolution | None) -> dict:
 @require_http_methods(["GET"])
 @role_required(roles.can_work)
 def suggestions(request):
-    """GET ?summary=..&description=..[&ticket=<id>]: the fragment (htmx)."""
+    """GET ?summary=..&description=..[&ticket=<id>][&customer=<id>]: the fragment (htmx); with a
+    customer, also the warning about a similar open ticket of theirs (swapped in out of band)."""
+    summary = request.GET.get("summary", "")
     context = suggestions_for(
-        request.GET.get("summary", ""),
-        request.GET.get("description", ""),
-        ticket_id=_id(request.GET.get("ticket")),
+        summary, request.GET.get("description", ""), ticket_id=_id(request.GET.get("ticket"))
     )
-    return render(request, "solutions/_suggestions.html", {"suggestions": context})
+    customer = _id(request.GET.get("customer"))
+    similar = selectors.similar_open_tickets(customer, summary[:SUMMARY_CHARS]) if customer else None
+    return render(
+        request,
+        "solutions/_suggestions.html",
+        {"suggestions": context, "similar_open": similar, "duplicate_oob": customer is not None},
+    )

@@ -28,6 +28,9 @@ urlpatterns = [
     path("tickets/<int:pk>/notifications/", views.ticket_notification, name="ticket-notification"),
     path("tickets/<int:pk>/vendor-contacts/", views.ticket_vendor_contact, name="ticket-vendor-contact"),
     path("tickets/<int:pk>/email/", customer_email.ticket_email, name="ticket-email"),
+    path("tickets/<int:pk>/complaint/", views.ticket_complaint, name="ticket-complaint"),
+    path("tickets/<int:pk>/links/", views.ticket_link, name="ticket-link"),
+    path("tickets/<int:pk>/links/<int:link_pk>/end/", views.ticket_link_end, name="ticket-link-end"),
     path("tickets/<int:pk>/known-solution/", views.ticket_known_solution, name="ticket-known-solution"),
     path("tickets/<int:pk>/audit-report.pdf", views.ticket_audit_report, name="ticket-audit-report"),
     path("solutions/suggestions/", suggestions.suggestions, name="solution-suggestions"),
@@ -41,6 +44,11 @@ urlpatterns = [
         "program-requests/<int:pk>/",
         program_requests.program_request_detail,
         name="program-request-detail",
+    ),
+    path(
+        "program-requests/<int:pk>/plan/",
+        program_requests.program_request_plan,
+        name="program-request-plan",
     ),
     path(
         "program-requests/<int:pk>/transitions/<slug:name>/",

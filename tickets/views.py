@@ -2,6 +2,7 @@
 tickets.services, and a refused one shows the page again with the input kept (R14)."""
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from accounts.decorators import role_required
+from attachments import selectors as attachment_selectors
 from audit import services as audit_services
 from audit.exports import pdf_response
 from audit.models import AuditExport
@@ -19,8 +21,16 @@ from solutions.models import Category
 from supportdesk.forms import version_seen
 from supportdesk.pages import CappedPaginator, UncountedPaginator, submit
 from tickets import audit_report, selectors, services, suggestions
-from tickets.forms import AuthorityReportForm, CallNoteForm, NotificationForm, TicketEditForm
-from tickets.models import NotificationKind, RiskReview, State, Ticket
+from tickets.forms import (
+    AuthorityReportForm,
+    CallNoteForm,
+    ComplaintEvaluationForm,
+    LinkEndForm,
+    NotificationForm,
+    TicketEditForm,
+    TicketLinkForm,
+)
+from tickets.models import NotificationKind, RiskReview, State, Ticket, TicketLink
 from vendor.forms import VendorContactForm
 from workflow.views import page_form, panels, transition_view, typed_values
 
@@ -88,7 +98,16 @@ def filter_options(request, name):
 
 # ---- the ticket page ------------------------------------------------------------------------
 
-RECORD_FORMS = (CallNoteForm, NotificationForm, VendorContactForm, TicketEditForm)
+RECORD_FORMS = (
+    CallNoteForm,
+    NotificationForm,
+    VendorContactForm,
+    TicketEditForm,
+    TicketLinkForm,
+    ComplaintEvaluationForm,
+)
+# The page asks what the API may leave for later (the complaint question at triage, R15).
+ON_THE_PAGE = {"interactive": True}
 
 
 def edit_form(ticket, data=None):
@@ -115,12 +134,20 @@ def ticket_page(request, pk, *, status=200, conflict=None, invalid=None):
     """The ticket page; after a refused write, with the refused form open or the conflict message."""
     ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
     user = request.user
+    links = selectors.ticket_links(ticket)
     context = {
         "ticket": ticket,
-        "timeline": selectors.ticket_timeline(ticket),
+        "links": links,
+        # A refused "Verknüpfung beenden" (no reason given): its error beside the links.
+        "link_end_errors": [e for errors in invalid.errors.values() for e in errors]
+        if isinstance(invalid, LinkEndForm)
+        else [],
+        "timeline": selectors.ticket_timeline(ticket, links),
+        "attachments": attachment_selectors.for_ticket_page(ticket),
         "conflict": conflict,
         "unsaved": typed_values(invalid) if conflict and invalid is not None else [],
         "authority_reports": authority_reports(ticket, user, invalid),
+        "call": call_of(request.POST if request.method == "POST" else request.GET),
         "email_kinds": NotificationKind.choices,
     }
     if roles.can_work(user):
@@ -133,6 +160,7 @@ def ticket_page(request, pk, *, status=200, conflict=None, invalid=None):
                 url="ticket-transition",
                 invalid=invalid,
                 prefill={"fix_immediately": suggestions.fix_immediately_initial(request.GET)},
+                form_kwargs=ON_THE_PAGE,
             ),
             "suggestions": suggestions.for_ticket(ticket) if ticket.state == State.TRIAGE else None,
             "note_form": page_form(record if isinstance(record, CallNoteForm) else CallNoteForm(), "note"),
@@ -143,10 +171,40 @@ def ticket_page(request, pk, *, status=200, conflict=None, invalid=None):
                 record if isinstance(record, VendorContactForm) else VendorContactForm(), "vendor_contact"
             ),
             "edit_form": edit_form(ticket, record if isinstance(record, TicketEditForm) else None),
+            "link_form": page_form(
+                record if isinstance(record, TicketLinkForm) else TicketLinkForm(ticket=ticket), "link"
+            ),
+            "complaint_form": page_form(
+                record
+                if isinstance(record, ComplaintEvaluationForm)
+                else ComplaintEvaluationForm(ticket=ticket, initial=complaint_initial(ticket)),
+                "complaint",
+            ),
             "known_solution_offer": selectors.known_solution_offer(ticket),
             "open_form": type(record).__name__ if record else None,
         }
     return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+def call_of(params) -> int | None:
+    """?call=<id> / the form's `call`: the incoming call a call note records (the banner's link)."""
+    value = params.get("call", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def complaint_initial(ticket) -> dict:
+    """The form starts from the latest evaluation: completing it is the usual next step."""
+    evaluation = ticket.complaint_evaluation
+    if evaluation is None:
+        return {}
+    return {
+        "is_complaint": "true" if evaluation.is_complaint else "false",
+        "investigation": evaluation.investigation,
+        "findings": evaluation.findings,
+        "justification": evaluation.justification,
+        "vendor_contact": evaluation.vendor_contact_id,
+        "capa": evaluation.capa_id or "",
+    }
 
 
 def on_ticket_page(request, pk, write, done):
@@ -193,7 +251,12 @@ def risk_warning(request, ticket, name):
 
 
 ticket_transition = transition_view(
-    services.TICKETS, role=roles.can_work, page=ticket_page, detail="ticket-detail", then=risk_warning
+    services.TICKETS,
+    role=roles.can_work,
+    page=ticket_page,
+    detail="ticket-detail",
+    then=risk_warning,
+    form_kwargs=ON_THE_PAGE,
 )
 
 
@@ -203,7 +266,9 @@ def ticket_call_note(request, pk):
     return on_ticket_page(
         request,
         pk,
-        lambda: services.ticket_add_call_note(ticket_id=pk, by=request.user, data=request.POST),
+        lambda: services.ticket_add_call_note(
+            ticket_id=pk, by=request.user, data=request.POST, call_id=call_of(request.POST)
+        ),
         _("Die Gesprächsnotiz wurde gespeichert."),
     )
 
@@ -216,6 +281,40 @@ def ticket_vendor_contact(request, pk):
         pk,
         lambda: services.ticket_add_vendor_contact(ticket_id=pk, by=request.user, data=request.POST),
         _("Der Kontakt mit SIC wurde gespeichert."),
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
+def ticket_complaint(request, pk):
+    return on_ticket_page(
+        request,
+        pk,
+        lambda: services.ticket_evaluate_complaint(ticket_id=pk, by=request.user, data=request.POST),
+        _("Die Bewertung als Beanstandung wurde gespeichert."),
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
+def ticket_link(request, pk):
+    return on_ticket_page(
+        request,
+        pk,
+        lambda: services.ticket_link(ticket_id=pk, by=request.user, data=request.POST),
+        _("Die Vorgänge wurden verknüpft."),
+    )
+
+
+@require_http_methods(["POST"])
+@role_required(roles.can_work)
+def ticket_link_end(request, pk, link_pk):
+    get_object_or_404(TicketLink.objects.filter(Q(ticket_id=pk) | Q(target_id=pk)), pk=link_pk)
+    return on_ticket_page(
+        request,
+        pk,
+        lambda: services.ticket_link_end(ticket_id=pk, link_id=link_pk, by=request.user, data=request.POST),
+        _("Die Verknüpfung wurde beendet; sie bleibt im Verlauf."),
     )
 
 
@@ -257,7 +356,7 @@ def authority_report(request, review_pk):
 
 
 @require_http_methods(["GET"])
-@role_required(roles.can_read)
+@role_required(roles.can_export)
 def ticket_audit_report(request, pk):
     ticket = get_object_or_404(selectors.ticket_for_page(), pk=pk)
     audit_services.audit_export_record(

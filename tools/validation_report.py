@@ -1,18 +1,26 @@
 """Validation report (ISO 13485 §4.1.6): every rule of DESIGN §4 with the tests that prove it.
 
-    .venv/bin/python tools/validation_report.py [pytest arguments]      # what `make validation-report` runs
+    .venv/bin/python tools/validation_report.py [--by USERNAME] [pytest arguments]  # `make validation-report`
     .venv/bin/python tools/validation_report.py --from-json results.json  # render an earlier run again
+    .venv/bin/python manage.py sign_validation_report validation-report --by QMB_USERNAME  # the review
 
 Runs the whole test suite on the database of DATABASE_URL with the plugin tests/req_report.py, which
 records each test's rule ids (@pytest.mark.req("R…")) and outcome, then writes into validation-report/:
 validation-report.html, validation-report.pdf (the same content), test-results.json (the raw record)
 and pytest-output.txt (the run's console output).
 
+The report records the configuration it validates: the settings as the shell's DJANGO_* variables
+make them (DEBUG, database, static files storage, …; read by a separate process, since the tests
+override what they need, tests/conftest.py), the versions, the git commit, and who ran it (`--by`,
+else the OS user). The QMB signs it as reviewed with the password re-entered (a ValidationRecord
+with the report's SHA-256).
+
 A rule without at least one passing test is a GAP. The exit status is 0 only when every rule has a
 passing test, no test failed and pytest itself succeeded; otherwise 1.
 """
 
 import argparse
+import getpass
 import hashlib
 import html
 import json
@@ -31,7 +39,7 @@ OUTPUT = ROOT / "validation-report"
 BERLIN = ZoneInfo("Europe/Berlin")
 TITLE = "supportdesk - validation report"
 
-# DESIGN §4 as of 2026-11-27: used only when DESIGN.md cannot be read (the report says so).
+# DESIGN §4 as of 2026-12-02 (R1-R22): used only when DESIGN.md cannot be read (the report says so).
 RULES_COPY = [
     ("R1", "A transition not allowed from the current state is refused; nothing changes."),
     (
@@ -41,57 +49,121 @@ RULES_COPY = [
         "(rejected), realized (realized). Same-state transitions (`follow_up`, `flag_risk`) do not "
         "move that moment.",
     ),
-    ("R3", "A risk-relevant ticket cannot be closed while any of its `RiskReview`s is unsigned."),
+    (
+        "R3",
+        "A risk-relevant ticket cannot be closed while any of its `RiskReview`s is unsigned.",
+    ),
     (
         "R4",
-        "Every transition validates its required data (§4 table): a rejection needs a justification"
-        " of at least 10 non-blank characters; `follow_up_date` is today or later and "
+        "Every transition validates its required data (§4 table): a rejection needs a justification "
+        "of at least 10 non-blank characters; `follow_up_date` is today or later and "
         "`next_follow_up_date` after today; `vendor_solution` only from `escalated` (a data error: "
         "400).",
     ),
     (
         "R5",
         "A program request shared by several tickets: realizing or rejecting the `ProgramRequest` "
-        "moves every linked ticket that is in `program_request`, each with its own history row, and"
-        " lists the customers who must now be informed.",
+        "moves every linked ticket that is in `program_request`, each with its own history row, and "
+        "lists the customers who must now be informed.",
     ),
     (
         "R6",
-        "Two people acting on the same ticket at once: exactly one transition wins, the other gets "
-        "a clear conflict message; no update is lost. A transition request may carry "
-        "`expected_state` (the state the person saw); if the ticket is no longer in it, 409. Ticket"
-        " numbers stay unique and gap-free under concurrent intake.",
+        "Two people acting on the same ticket at once: exactly one transition wins, the other gets a "
+        "clear conflict message; no update is lost. A transition request may carry `expected_state` "
+        "(the state the person saw); if the ticket is no longer in it, 409. Ticket numbers stay "
+        "unique and gap-free under concurrent intake.",
     ),
     (
         "R7",
-        "Nothing is ever hard-deleted: not tickets, customers, notes, notifications, reviews, nor "
-        "any history row. Foreign keys to case data use PROTECT.",
+        "Nothing is ever hard-deleted: not tickets, customers, notes, notifications, reviews, nor any"
+        " history row. Foreign keys to case data use PROTECT.",
     ),
-    ("R8", "Roles are enforced on the server exactly as §5 says, for every page and endpoint."),
+    (
+        "R8",
+        "Roles are enforced on the server exactly as §5 says, for every page and endpoint.",
+    ),
     (
         "R9",
-        "Every change to case data leaves a history row with the user, the time, old and new "
-        "values, and a reason; a transition's reason is its name. Initial values are recorded at "
-        "creation.",
+        "Every change to case data leaves a history row with the user, the time, old and new values, "
+        "and a reason; a transition's reason is its name. Initial values are recorded at creation.",
     ),
-    ("R10", "History rows are append-only; on PostgreSQL the database refuses UPDATE and DELETE on them."),
+    (
+        "R10",
+        "History rows are append-only; on PostgreSQL the database refuses UPDATE and DELETE on them.",
+    ),
     (
         "R11",
-        "The audit trail is tamper-evident: one hash chain per object, each row's hash covering all"
-        " its fields and the previous row's hash; the live row keeps the head of its chain, so a "
+        "The audit trail is tamper-evident: one hash chain per object, each row's hash covering all "
+        "its fields and the previous row's hash; the live row keeps the head of its chain, so a "
         "removed last row is detected too. `verify_audit_trail` exits 0 when every chain verifies, "
         "otherwise non-zero naming the first bad row.",
     ),
     (
         "R12",
-        "A risk review is signed only by a management user who re-enters the password; the "
-        "signature shows printed name, time and meaning; a signed review is never changed.",
+        "A risk review is signed only by a management user who re-enters the password; the signature "
+        "shows printed name, time and meaning; a signed review is never changed.",
     ),
     ("R13", "Sign-in events (login, logout, failed login) are recorded."),
     (
         "R14",
         "Bad input anywhere gets a clear error (form error, 400 with field errors, 409 for a state "
-        "conflict); never a 500, and nothing already saved is lost.",
+        "conflict); never a 500, and nothing already saved is lost. A change that was committed "
+        "always answers with success, whatever else happens in the request. A page that refuses a "
+        "write (conflict or bad data) shows the form again with everything the person typed.",
+    ),
+    (
+        "R15",
+        "`close` needs a complaint evaluation (§10.1): whether the report is a complaint about the "
+        "product, and for a complaint either the investigation's findings or a justified decision not"
+        " to investigate, with who decided and when.",
+    ),
+    (
+        "R16",
+        "Attachments are evidence: a file's content is never replaced or deleted; its SHA-256 is part"
+        " of the audited record, and `verify_audit_trail` re-reads every stored file and names any "
+        "whose content no longer matches or is missing. A wrong upload is withdrawn with a reason: "
+        "hidden from the default list, kept.",
+    ),
+    (
+        "R17",
+        "No message is lost or sent twice. Every e-mail the system sends is written to the outbox in "
+        "the same transaction as the event that causes it and delivered afterwards, with retries; "
+        "several senders at once never send one outbox entry twice. An incoming e-mail is processed "
+        "once per Message-ID. A customer e-mail counts for R2 only once the mail server accepted it.",
+    ),
+    (
+        "R18",
+        "Sign-in is protected: after 5 failed attempts for one username within 15 minutes, every "
+        "further attempt for it (form, token, signature password) is refused for 15 minutes whatever "
+        "the password (API: 429), and each refusal is recorded (R13). A session ends after 30 minutes"
+        " without activity; an API token stops working 8 hours after it was issued. (Settings: "
+        "`SUPPORTDESK_LOGIN_ATTEMPTS` 5, `SUPPORTDESK_LOCKOUT_SECONDS` 900, "
+        "`SUPPORTDESK_SESSION_IDLE_SECONDS` 1800, `SUPPORTDESK_TOKEN_SECONDS` 28800.)",
+    ),
+    (
+        "R19",
+        "Tamper evidence covers the live rows and the event logs too: `verify_audit_trail` also "
+        "checks that every live row's values equal its newest history row, and sign-in and export "
+        "events are hash-chained; on PostgreSQL, history and event tables refuse TRUNCATE as well.",
+    ),
+    (
+        "R20",
+        "A correction of recorded facts (editing a ticket, customer, contact, program request plan) "
+        "states its reason; the reason is the history row's reason.",
+    ),
+    (
+        "R21",
+        "A revision of the work instruction is in force only when signed by its author (process "
+        'manager, meaning "authored") and then by the QMB (meaning "approved"), each re-entering the '
+        "password; exactly one revision is in force at a time; every ticket records the revision in "
+        "force when it was logged.",
+    ),
+    (
+        "R22",
+        "A process CAPA is decided only by management, signing with the password re-entered (meaning "
+        '"decision"), after which the process manager records its implementation and the '
+        "effectiveness check; a risk review decided `capa` opens a CAPA proposal linked to its "
+        "ticket.",
     ),
 ]
 
@@ -296,7 +368,92 @@ def facts(report: Report) -> list[tuple[str, str]]:
         ),
         ("pytest exit status", str(run["exitstatus"])),
         ("Rules", report.rules_source),
+        ("Run by", run.get("run_by") or "not recorded"),
+        *configuration_rows(run.get("configuration")),
+        ("Review signature", SIGN_HINT),
     ]
+
+
+SIGN_HINT = (
+    "not signed in this file: the QMB signs the report as reviewed with "
+    "`python manage.py sign_validation_report validation-report --by USERNAME` (password re-entered; "
+    "the record keeps this report's SHA-256)"
+)
+
+# What the shell's settings are, read by a separate process (the tests override what they need):
+# the configuration under validation, as production would run with these variables.
+CONFIGURATION_PROBE = """
+import json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
+try:
+    import django
+    from django.conf import settings
+    django.setup()
+    db = settings.DATABASES["default"]
+    print(json.dumps({
+        "settings_module": os.environ["DJANGO_SETTINGS_MODULE"],
+        "debug": settings.DEBUG,
+        "database_vendor": db["ENGINE"].rsplit(".", 1)[-1],
+        "database_name": str(db.get("NAME") or ""),
+        "staticfiles_storage": settings.STORAGES["staticfiles"]["BACKEND"],
+        "allowed_hosts": list(settings.ALLOWED_HOSTS),
+        "secure_ssl_redirect": settings.SECURE_SSL_REDIRECT,
+        "secret_key": "set" if os.environ.get("DJANGO_SECRET_KEY") else "development key",
+        "environment": sorted(k for k in os.environ if k.startswith(("DJANGO_", "SUPPORTDESK_"))),
+    }))
+except Exception as error:
+    print(json.dumps({"error": f"{type(error).__name__}: {error}"}))
+"""
+
+
+def shell_configuration() -> dict:
+    """The settings as the shell's DJANGO_* variables make them (never secrets' values)."""
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-c", CONFIGURATION_PROBE],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return json.loads(finished.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as error:
+        return {"error": f"the settings could not be read: {error}"}
+
+
+def configuration_rows(config: dict | None) -> list[tuple[str, str]]:
+    if not config:
+        return [("Configuration", "not recorded")]
+    if "error" in config:
+        return [("Configuration", config["error"])]
+    return [
+        ("Configuration: DEBUG", str(config["debug"])),
+        ("Configuration: settings", config["settings_module"]),
+        ("Configuration: database", f"{config['database_vendor']} {config['database_name']}".strip()),
+        ("Configuration: static files", config["staticfiles_storage"]),
+        ("Configuration: allowed hosts", ", ".join(config["allowed_hosts"]) or "(none)"),
+        ("Configuration: HTTPS redirect", str(config["secure_ssl_redirect"])),
+        ("Configuration: secret key", config["secret_key"]),
+        ("Configuration: variables set", ", ".join(config["environment"]) or "(none)"),
+        (
+            "Configuration: tests",
+            "the test settings use the plain static-files storage and no HTTPS redirect "
+            "(tests/conftest.py); everything else as configured",
+        ),
+    ]
+
+
+def summary(report: Report) -> dict:
+    """The figures a signed validation record keeps (instructions.ValidationRecord)."""
+    return {
+        "ok": report.ok,
+        "verdict": report.verdict,
+        "rules_total": len(report.rules),
+        "rules_validated": sum(1 for result in report.rules if result.status == VALIDATED),
+        "gaps": report.gaps,
+        "passed": report.total("passed"),
+        "failed": report.total("failed"),
+    }
 
 
 def totals(report: Report) -> list[tuple[str, str]]:
@@ -593,6 +750,13 @@ def render_pdf(report: Report, path: Path) -> None:
 # --- running ----------------------------------------------------------------------------------
 
 
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 def run_pytest(results: Path, log: Path, pytest_args: list[str]) -> int:
     """The suite with the recorder on; the console output goes to the terminal and to log."""
     command = [sys.executable, "-m", "pytest", f"--req-report={results}", *pytest_args]
@@ -615,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--design", type=Path, default=DESIGN, help="DESIGN.md with the rule table of §4")
     parser.add_argument("--from-json", type=Path, help="render this recorded run instead of running pytest")
+    parser.add_argument("--by", default="", help="who runs the validation (default: the OS user)")
     options, pytest_args = parser.parse_known_args(argv)
 
     options.output.mkdir(parents=True, exist_ok=True)
@@ -630,7 +795,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         run = json.loads(results.read_text(encoding="utf-8"))
         run["version"] = version
-        results.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+        run["run_by"] = options.by or os_user()
+        run["configuration"] = shell_configuration()
     else:
         run = json.loads(options.from_json.read_text(encoding="utf-8"))
         version = run.get("version")
@@ -640,6 +806,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rules, rules_source = load_rules(options.design)
     report = build_report(rules, rules_source, run, version)
+    if options.from_json is None:
+        run["summary"] = summary(report)
+        results.write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
     html_path, pdf_path = options.output / "validation-report.html", options.output / "validation-report.pdf"
     html_path.write_text(render_html(report), encoding="utf-8")
     render_pdf(report, pdf_path)

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supportdesk.forms import ChoiceField, DateField, LongTextField, TextField
-from vendor.models import VendorContact
+from supportdesk.forms import ChoiceField, CorrectionReasonField, DateField, LongTextField, TextField
+from vendor.models import ProgramRequest, VendorContact
 
 MIN_JUSTIFICATION = 10
 
@@ -45,3 +45,33 @@ class RealizeForm(forms.Form):
 
     def clean_realized_on(self):
         return self.cleaned_data["realized_on"] or timezone.localdate()
+
+
+class ProgramRequestPlanForm(forms.Form):
+    """A correction of what SIC plans for a program request (R20): the release and its date, as SIC
+    now says; the reason is the history row's reason. Only while SIC has not decided."""
+
+    planned_release = TextField(max_length=50, required=False, label=_("geplante Version"))
+    planned_date = DateField(required=False, label=_("geplant für"))
+    reason = CorrectionReasonField()
+
+    def __init__(self, data=None, *, program_request: ProgramRequest, **kwargs):
+        self.program_request = program_request
+        super().__init__(data, **kwargs)
+
+    @classmethod
+    def current_values(cls, program_request) -> dict:
+        """The request's plan: the page's initial data, and what a PATCH keeps for a field it does
+        not send."""
+        return {name: getattr(program_request, name) for name in ("planned_release", "planned_date")}
+
+    def clean_planned_date(self):
+        planned = self.cleaned_data["planned_date"]
+        filed = timezone.localdate(self.program_request.created_at)
+        if planned is not None and planned < filed:
+            raise ValidationError(
+                _("Das geplante Datum kann nicht vor der Erfassung des Programmwunsches (%(day)s) liegen."),
+                params={"day": filed.strftime("%d.%m.%Y")},
+                code="before_filed",
+            )
+        return planned

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from accounts import roles
-from audit.models import AuditedModel, ConcurrentTransitions
+from audit.models import AuditedModel, ConcurrentTransitions, VersionedModel
 
 SIC_NAME = "SIC"
 
@@ -66,8 +66,9 @@ class VendorContact(AuditedModel):
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y %H:%M}"
 
 
-class ProgramRequest(ConcurrentTransitions, AuditedModel):
-    """A change request filed with SIC (Programmwunsch); several tickets may share one."""
+class ProgramRequest(ConcurrentTransitions, VersionedModel, AuditedModel):
+    """A change request filed with SIC (Programmwunsch); several tickets may share one. Its plan
+    (planned release and date) is corrected with a reason (R20), guarded by `version` (R6)."""
 
     class Kind(models.TextChoices):
         COMPLAINT = "complaint", _("Beanstandung")

@@ -16,11 +16,15 @@ def mermaid(machine: Machine) -> str:
     lines += [f'    state "{label}" as {value}' for value, label in field.choices]
     lines.append(f"    [*] --> {field.default}")
     edges = set()
+    # Transitions a person runs, in the machine's order; those only its effects run (e.g. a revision
+    # superseded by the next one's approval) after them.
+    order = [
+        *machine.forms,
+        *sorted({t.name for t in field.get_all_transitions(machine.model)} - set(machine.forms)),
+    ]
     for transition in field.get_all_transitions(machine.model):
         target = transition.target or transition.source  # None: the state stays
-        edges.add(
-            (states.index(transition.source), list(machine.forms).index(transition.name), target, transition)
-        )
+        edges.add((states.index(transition.source), order.index(transition.name), target, transition))
     for _source, _order, target, transition in sorted(edges, key=lambda edge: edge[:3]):
         lines.append(f"    {transition.source} --> {target}: {transition.name}")
     return "\n".join(lines)

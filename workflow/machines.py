@@ -95,11 +95,19 @@ class Machine:
 
     def refusal(self, instance, name: str) -> str | None:
         """The reason a guard (a condition of the transition) refuses it now, or None."""
+        failed = self.failed_condition(instance, name)
+        if failed is None:
+            return None
+        refusal = failed.refusal
+        return str(refusal(instance) if callable(refusal) else refusal)
+
+    def failed_condition(self, instance, name: str):
+        """The first guard of the transition that refuses it now, or None. A guard may name where
+        the person fixes it (`fix`: a link, `fix_label`: its text)."""
         declared = getattr(instance, name)._django_fsm.get_transition(getattr(instance, self.field_name))
         for condition in declared.conditions if declared else ():
             if not condition(instance):
-                refusal = condition.refusal
-                return str(refusal(instance) if callable(refusal) else refusal)
+                return condition
         return None
 
     def form(self, name: str, instance, by=None, data=None, **kwargs) -> forms.Form:

@@ -48,22 +48,32 @@ def typed_values(form) -> list[tuple[str, str]]:
     return rows
 
 
-def panels(machine: Machine, instance, user, *, url: str, invalid=None, prefill=None) -> list[dict]:
+def panels(
+    machine: Machine, instance, user, *, url: str, invalid=None, prefill=None, form_kwargs=None
+) -> list[dict]:
     """A panel per transition `user` may run now. `invalid`: the form of a refused submission, shown
     again in its panel with the input and the errors; `prefill`: initial data by name (that panel
-    opens). `url`: the name of the URL that runs a transition (pk, name)."""
+    opens). `url`: the name of the URL that runs a transition (pk, name). `form_kwargs`: what the
+    page's forms get besides the machine's own (as in transition_view)."""
     shown = []
     for name in machine.available(instance, user):
         failed_here = invalid is not None and type(invalid) is machine.forms[name]
         initial = (prefill or {}).get(name)
-        form = invalid if failed_here else machine.form(name, instance, user, initial=initial)
+        form = (
+            invalid
+            if failed_here
+            else machine.form(name, instance, user, initial=initial, **(form_kwargs or {}))
+        )
+        failed = machine.failed_condition(instance, name)
         shown.append(
             {
                 "name": name,
                 "label": machine.label(name),
                 "form": page_form(form, name),
                 "action": reverse(url, args=[instance.pk, name]),
-                "refusal": machine.refusal(instance, name),
+                "refusal": machine.refusal(instance, name) if failed else None,
+                "fix": getattr(failed, "fix", None),
+                "fix_label": getattr(failed, "fix_label", None),
                 "danger": machine.transition(name).custom.get("danger", False),
                 "open": failed_here or initial is not None,
             }
@@ -72,7 +82,16 @@ def panels(machine: Machine, instance, user, *, url: str, invalid=None, prefill=
 
 
 def run_transition(
-    request, machine: Machine, pk, name, *, page, detail: str, expected="expected_state", then=None
+    request,
+    machine: Machine,
+    pk,
+    name,
+    *,
+    page,
+    detail: str,
+    expected="expected_state",
+    then=None,
+    form_kwargs=None,
 ):
     """POST of a panel: run the transition, then redirect to the `detail` page with a success message
     (and whatever `then(request, saved, name)` adds); refused, `page(request, pk, status=…, invalid=… or
@@ -83,7 +102,9 @@ def run_transition(
 
     def write():
         seen = request.POST.get(expected) or None
-        return machine.run(pk, name, by=request.user, data=request.POST, expected_state=seen)
+        return machine.run(
+            pk, name, by=request.user, data=request.POST, expected_state=seen, **(form_kwargs or {})
+        )
 
     def done(saved):
         if then is not None:
@@ -99,14 +120,25 @@ def run_transition(
     )
 
 
-def transition_view(machine: Machine, *, role, page, detail: str, expected="expected_state", then=None):
-    """The view of `…/<pk>/transitions/<name>/` for a machine's page: POST only, for `role`."""
+def transition_view(
+    machine: Machine, *, role, page, detail: str, expected="expected_state", then=None, form_kwargs=None
+):
+    """The view of `…/<pk>/transitions/<name>/` for a machine's page: POST only, for `role`.
+    `form_kwargs`: what the transition's form gets besides the machine's own."""
 
     @require_http_methods(["POST"])
     @role_required(role)
     def view(request, pk, name):
         return run_transition(
-            request, machine, pk, name, page=page, detail=detail, expected=expected, then=then
+            request,
+            machine,
+            pk,
+            name,
+            page=page,
+            detail=detail,
+            expected=expected,
+            then=then,
+            form_kwargs=form_kwargs,
         )
 
     return view

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts import roles
+from tests.browser.test_docs_screenshots import save_doc_image
 from tests.browser.ui import log_in
 from tests.conftest import client_for
 from tests.factories import ContactFactory, CustomerFactory, create_ticket, user_with_role
@@ -27,8 +28,24 @@ def test_a_reported_call_pops_up_and_is_logged_prefilled(live_server, page, supp
     expect(banner).to_contain_text("Eingehender Anruf", timeout=7_000)  # polled every 5 seconds
     expect(banner).to_contain_text("Petra Schneider")
     expect(banner).to_contain_text(open_ticket.number)
+    save_doc_image(page, "call-banner.png")
     banner.get_by_role("link", name="Anruf erfassen").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Neuer Anruf")
     expect(page.locator("#caller")).to_contain_text("Sanitätshaus Lindner GmbH")
     expect(page.get_by_label("Anrufer", exact=True)).to_have_value("Petra Schneider")
+
+    # The caller's open ticket is shown first, and a similar summary is flagged as the same case.
+    expect(page.locator(".caller-context")).to_contain_text(open_ticket.number)
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Betreff").fill("Kassenrezept druckt wieder nicht")
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("Möglicherweise derselbe Fall")
+    expect(warning).to_contain_text(open_ticket.number)
+    warning.scroll_into_view_if_needed()
+    save_doc_image(page, "intake-caller-context.png")
+    warning.get_by_role("button", name="Zu bestehendem Vorgang").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text(open_ticket.number)
+    expect(page.locator(".timeline")).to_contain_text("Kassenrezept druckt wieder nicht")
+    expect(banner).to_be_empty(timeout=7_000)  # the call is recorded: off the banner

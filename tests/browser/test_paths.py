@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def triage(page, category="Programmierung"):
     panel = step(page, "triage")
     panel.get_by_label("Art des Problems").select_option(label=category)
-    panel.get_by_role("radio", name="nein").check()
+    panel.get_by_role("group", name="Risikorelevantes Ereignis?").get_by_role("radio", name="nein").check()
+    panel.get_by_role("group", name="Beanstandung des Produkts?").get_by_role("radio", name="nein").check()
     panel.get_by_role("button", name="Prüfen").click()
     expect_state(page, "In Prüfung")
 
@@ -113,6 +114,8 @@ def test_immediate_fix_with_the_intake_by_keyboard_only(live_server, page, scree
     expect(page.get_by_label("Problembeschreibung")).to_be_focused()
     page.keyboard.type("Seit heute morgen kommen aus dem Etikettendrucker an der Kasse nur leere Seiten.")
     page.keyboard.press("Tab")  # the call note: left empty, the description is taken
+    page.keyboard.press("Tab")  # the SaniVision reference: none
+    page.keyboard.press("Tab")  # the SaniVision version: not known
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Speichern", exact=True)).to_be_focused()
     page.keyboard.press("Enter")

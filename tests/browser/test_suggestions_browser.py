@@ -94,6 +94,7 @@ def test_typing_the_problem_suggests_the_known_solution_and_one_click_solves_the
     ).to_be_visible()
     assert not Ticket.objects.exists()
     page.locator('input[name="triage-risk_relevant"][value="false"]').check()
+    page.locator('input[name="triage-is_complaint"][value="false"]').check()
     page.get_by_role("list", name="Passende bekannte Lösungen").get_by_role("listitem").filter(
         has_text=target.title
     ).get_by_role("button", name="Diese Lösung übernehmen").click()

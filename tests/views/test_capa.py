@@ -1,13 +1,17 @@
-"""The CAPA pages: list with state filter, raising from a ticket, the proposal with history and steps."""
+"""The CAPA pages: list with state filter, raising from a ticket, the proposal with history and steps;
+management signs its decision with the password, the process manager carries it out (R22, R8)."""
+
+import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
 from capa.models import CapaProposal
 from tests.conftest import web_client
-from tests.factories import create_ticket
-from tests.test_capa import STEP_DATA, capa_in_state, raise_capa, step
+from tests.factories import PASSWORD, create_ticket, user_with_role
+from tests.test_capa import capa_in_state, raise_capa, step, step_data
 
 LIST = reverse("capa-list")
 NEW = reverse("capa-new")
@@ -94,38 +98,129 @@ def test_a_bad_proposal_is_shown_again_with_the_errors_and_the_input(web):
     assert not CapaProposal.objects.exists()
 
 
+def accept_form(owner, **data):
+    due = (timezone.localdate() + datetime.timedelta(days=21)).isoformat()
+    return {
+        "owner": owner.pk,
+        "due_date": due,
+        "comment": "Beschluss QB 04/2026",
+        "password": PASSWORD,
+        **data,
+    }
+
+
 @pytest.mark.req("R8")
-@pytest.mark.parametrize("role", [roles.MANAGEMENT, roles.QMB])
-def test_deciders_see_the_steps_and_run_them(users, role):
-    capa = raise_capa(users[roles.SUPPORT])
-    client = web_client(users[role])
+@pytest.mark.req("R22")
+def test_management_sees_the_signed_decision_and_accepts_with_the_password(
+    management_user, support_user, process_manager_user
+):
+    capa = raise_capa(support_user)
+    client = web_client(management_user)
     response = client.get(detail(capa))
     assert [panel["name"] for panel in response.context["panels"]] == ["accept", "reject"]
-    response = client.post(transition(capa, "accept"), {**STEP_DATA["accept"], "expected_state": "proposed"})
+    html = response.content.decode()
+    assert "Ihr Passwort (Unterschrift)" in html and "Entscheidung der Geschäftsleitung" in html
+
+    response = client.post(
+        transition(capa, "accept"), {**accept_form(process_manager_user), "expected_state": "proposed"}
+    )
     assert response.status_code == 302
     capa.refresh_from_db()
-    assert capa.state == CapaProposal.State.ACCEPTED
+    assert capa.state == CapaProposal.State.ACCEPTED and capa.owner == process_manager_user
     page = client.get(detail(capa)).content.decode()
-    assert "vorgeschlagen → angenommen" in page and STEP_DATA["accept"]["comment"] in page
+    assert "vorgeschlagen → angenommen" in page and "Beschluss QB 04/2026" in page
+    assert capa.decision_signer_name in page and "Bedeutung der Unterschrift" in page
+    assert process_manager_user.get_full_name() in page
+
+
+@pytest.mark.req("R22")
+def test_a_wrong_password_shows_the_form_again_with_everything_typed(
+    management_user, support_user, process_manager_user
+):
+    capa = raise_capa(support_user)
+    response = web_client(management_user).post(
+        transition(capa, "accept"), accept_form(process_manager_user, password="falsch")
+    )
+    assert response.status_code == 400
+    panel = next(p for p in response.context["panels"] if p["name"] == "accept")
+    assert panel["open"] and list(panel["form"].errors) == ["password"]
+    html = response.content.decode()
+    assert "Das Passwort ist falsch; die Entscheidung wurde nicht unterschrieben." in html
+    assert "Beschluss QB 04/2026" in html  # nothing typed is lost
+    capa.refresh_from_db()
+    assert capa.state == CapaProposal.State.PROPOSED
 
 
 @pytest.mark.req("R8")
-@pytest.mark.parametrize("role", [roles.SUPPORT, roles.ADMIN])
-def test_others_see_no_steps_and_are_refused(users, role):
+@pytest.mark.req("R22")
+def test_the_process_manager_implements_and_checks_in_the_browser(
+    management_user, support_user, process_manager_user
+):
+    capa = capa_in_state(
+        CapaProposal.State.ACCEPTED,
+        raised_by=support_user,
+        decided_by=management_user,
+        carried_out_by=process_manager_user,
+    )
+    client = web_client(process_manager_user)
+    assert [p["name"] for p in client.get(detail(capa)).context["panels"]] == ["implement"]
+    response = client.post(transition(capa, "implement"), step_data("implement"))
+    assert response.status_code == 302
+    assert [p["name"] for p in client.get(detail(capa)).context["panels"]] == ["check_effectiveness"]
+    response = client.post(transition(capa, "check_effectiveness"), step_data("check_effectiveness"))
+    assert response.status_code == 302
+    capa.refresh_from_db()
+    assert capa.state == CapaProposal.State.EFFECTIVENESS_CHECKED and capa.checked_by == process_manager_user
+    page = client.get(detail(capa)).content.decode()
+    assert step_data("check_effectiveness")["result"] in page and "wirksam" in page
+
+
+@pytest.mark.req("R8")
+@pytest.mark.req("R22")
+@pytest.mark.parametrize("role", [roles.SUPPORT, roles.QMB, roles.ADMIN, roles.PROCESS_MANAGER])
+def test_no_one_but_management_decides_in_the_browser(users, role):
     capa = raise_capa(users[roles.SUPPORT])
     client = web_client(users[role])
     response = client.get(detail(capa))
     assert response.context["panels"] == []
     assert "/transitions/" not in response.content.decode()
-    assert client.post(transition(capa, "accept"), STEP_DATA["accept"]).status_code == 403
+    response = client.post(transition(capa, "accept"), accept_form(users[roles.PROCESS_MANAGER]))
+    assert response.status_code == 403
     capa.refresh_from_db()
     assert capa.state == CapaProposal.State.PROPOSED
+
+
+@pytest.mark.req("R8")
+@pytest.mark.req("R22")
+@pytest.mark.parametrize("role", [roles.SUPPORT, roles.QMB, roles.ADMIN, roles.MANAGEMENT])
+def test_no_one_but_the_process_manager_carries_out_in_the_browser(users, role):
+    capa = capa_in_state(
+        CapaProposal.State.ACCEPTED,
+        raised_by=users[roles.SUPPORT],
+        decided_by=users[roles.MANAGEMENT],
+        carried_out_by=users[roles.PROCESS_MANAGER],
+    )
+    client = web_client(users[role])
+    assert client.get(detail(capa)).context["panels"] == []
+    assert client.post(transition(capa, "implement"), step_data("implement")).status_code == 403
+    capa.refresh_from_db()
+    assert capa.state == CapaProposal.State.ACCEPTED
+
+
+@pytest.mark.req("R8")
+def test_the_phone_system_sees_no_capa_page(support_user):
+    capa = raise_capa(support_user)
+    client = web_client(user_with_role(roles.TELEPHONY))
+    for url in (LIST, NEW, detail(capa)):
+        assert client.get(url).status_code == 403
 
 
 @pytest.mark.req("R14")
 def test_a_rejection_without_reason_reopens_the_form_with_the_error(management_user, support_user):
     capa = raise_capa(support_user)
-    response = web_client(management_user).post(transition(capa, "reject"), {"reason": ""})
+    response = web_client(management_user).post(
+        transition(capa, "reject"), {"reason": "", "password": PASSWORD}
+    )
     assert response.status_code == 400
     panel = next(p for p in response.context["panels"] if p["name"] == "reject")
     assert panel["open"] and "reason" in panel["form"].errors
@@ -157,16 +252,42 @@ def test_the_list_runs_a_fixed_number_of_queries(web, support_user, django_asser
 
 
 def test_the_proposal_page_runs_a_fixed_number_of_queries(
-    management_user, support_user, django_assert_max_num_queries
+    management_user, support_user, process_manager_user, django_assert_max_num_queries
 ):
     client = web_client(management_user)
-    capa = capa_in_state(CapaProposal.State.IMPLEMENTED, raised_by=support_user, decided_by=management_user)
-    with django_assert_max_num_queries(12) as few:
+    capa = capa_in_state(
+        CapaProposal.State.IMPLEMENTED,
+        raised_by=support_user,
+        decided_by=management_user,
+        carried_out_by=process_manager_user,
+    )
+    with django_assert_max_num_queries(14) as few:
         client.get(detail(capa))
     numbers = " ".join(create_ticket(support_user).number for _ in range(10))
     many = raise_capa(support_user, tickets=numbers)
-    for name in ("accept", "implement"):
-        step(many, name, management_user)
+    step(many, "accept", management_user, owner_user=process_manager_user)
+    step(many, "implement", process_manager_user)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(detail(many))
     assert len(response.context["tickets"]) == 10 and len(response.context["timeline"]) == 13
+
+
+@pytest.mark.req("R22")
+def test_an_overdue_capa_is_marked_on_the_list_and_its_page(
+    monkeypatch, management_user, support_user, process_manager_user
+):
+    capa = raise_capa(support_user)
+    today = timezone.localdate()
+    step(
+        capa,
+        "accept",
+        management_user,
+        owner=process_manager_user.pk,
+        due_date=today.isoformat(),
+        password=PASSWORD,
+    )
+    client = web_client(process_manager_user)
+    assert "überfällig" not in client.get(detail(capa)).content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today + datetime.timedelta(days=2))
+    assert "überfällig" in client.get(detail(capa)).content.decode()
+    assert "überfällig" in client.get(LIST).content.decode()

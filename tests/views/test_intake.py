@@ -348,7 +348,9 @@ def test_a_service_refusal_inside_the_transaction_rolls_everything_back(web, sup
 
 def test_save_and_triage_lands_in_triage(web, rheinblick):
     data = call(
-        rheinblick, save_and_triage="1", **{"triage-category": "technical", "triage-risk_relevant": "false"}
+        rheinblick,
+        save_and_triage="1",
+        **{"triage-category": "technical", "triage-risk_relevant": "false", "triage-is_complaint": "false"},
     )
     data.pop("save")
     response = web.post(NEW, data)
@@ -366,6 +368,7 @@ def test_save_and_triage_with_a_risk_asks_management_for_a_review(web, rheinblic
         **{
             "triage-category": "software",
             "triage-risk_relevant": "true",
+            "triage-is_complaint": "true",
             "triage-risk_description": "Falsche Menge könnte an Patienten ausgegeben werden.",
         },
     )
@@ -403,7 +406,7 @@ def test_triage_fields_are_ignored_by_plain_save(web, rheinblick):
 
 def test_the_page_with_results_runs_a_fixed_number_of_queries(web, rheinblick, django_assert_max_num_queries):
     def page():
-        with django_assert_max_num_queries(5):  # session, user, groups, customers, contacts
+        with django_assert_max_num_queries(6):  # session, user, groups, customers, contacts, work instruction
             return web.get(NEW, {"q": "Sanitätshaus"})
 
     page()

@@ -62,7 +62,7 @@ def use(data, **choice):
     """The intake form submitted by a use-button beside it (instead of "Speichern"), the risk
     question answered "no" unless the test answers it otherwise."""
     data = {key: value for key, value in data.items() if key != "save"}
-    return {"triage-risk_relevant": "false", **data, **choice}
+    return {"triage-risk_relevant": "false", "triage-is_complaint": "false", **data, **choice}
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_the_intake_page_asks_for_suggestions_as_summary_and_description_are_typ
         tag = re.search(rf'<(input|textarea)[^>]*id="{field}"[^>]*>', html).group(0)
         assert f'hx-get="{SUGGESTIONS}"' in tag
         assert 'hx-trigger="input changed delay:300ms"' in tag
-        assert 'hx-include="#id_summary, #id_description"' in tag
+        assert 'hx-include="#id_summary, #id_description, #id_customer"' in tag
         assert 'hx-target="#suggestions"' in tag
         assert 'hx-sync="closest form:replace"' in tag
         assert "autofocus" not in tag
@@ -265,6 +265,7 @@ def test_adopting_a_solution_takes_the_triage_answers_when_given(web, support_us
         **{
             "triage-category": "software",
             "triage-risk_relevant": "true",
+            "triage-is_complaint": "false",
             "triage-risk_description": "Ein Rezept könnte doppelt abgerechnet werden.",
         },
     )

@@ -105,7 +105,7 @@ def test_it_shows_the_page_with_its_forms_to_those_who_work(role, users, support
     assert response.status_code == 200
     assert "tickets/ticket_detail.html" in [t.name for t in response.templates]
     html = response.content.decode()
-    assert steps_on(html) == ["triage", "flag_risk"]
+    assert steps_on(html) == ["triage", "flag_risk", "close_as_duplicate"]
     for url in write_urls(ticket).values():
         assert f'action="{url}"' in html
 
@@ -192,9 +192,12 @@ def test_it_shows_the_facts(web, support_user):
 @pytest.mark.parametrize(
     ("state", "steps"),
     [
-        (State.INTAKE, ["triage", "flag_risk"]),
-        (State.TRIAGE, ["fix_immediately", "escalate", "flag_risk"]),
-        (State.ESCALATED, ["fix_immediately", "register_program_request", "follow_up", "flag_risk"]),
+        (State.INTAKE, ["triage", "flag_risk", "close_as_duplicate"]),
+        (State.TRIAGE, ["fix_immediately", "escalate", "flag_risk", "close_as_duplicate"]),
+        (
+            State.ESCALATED,
+            ["fix_immediately", "register_program_request", "follow_up", "flag_risk", "close_as_duplicate"],
+        ),
         (State.PROGRAM_REQUEST, ["follow_up", "reject", "realize", "flag_risk"]),
         (State.REJECTED, ["close", "flag_risk"]),
         (State.CLOSED, ["reopen"]),
@@ -209,7 +212,7 @@ def test_it_offers_exactly_the_steps_the_services_allow(web, support_user, state
 @pytest.mark.parametrize(
     ("state", "name", "fields"),
     [
-        (State.INTAKE, "triage", {"category", "risk_relevant", "risk_description"}),
+        (State.INTAKE, "triage", {"category", "risk_relevant", "risk_description", "is_complaint"}),
         (State.ESCALATED, "fix_immediately", {"resolution_kind", "solution", "known_solution"}),
         (State.PROGRAM_REQUEST, "reject", {"justification"}),
         (State.REJECTED, "close", set()),
@@ -278,7 +281,12 @@ def test_it_runs_flag_risk_and_reopen_from_the_page(web, support_user):
 
 def test_it_says_management_was_informed_after_a_risk_relevant_triage(web, support_user, mailoutbox):
     ticket = create_ticket(support_user)
-    data = {"category": "technical", "risk_relevant": "true", "risk_description": "Falsche Menge möglich."}
+    data = {
+        "category": "technical",
+        "risk_relevant": "true",
+        "risk_description": "Falsche Menge möglich.",
+        "is_complaint": "true",
+    }
     response = do_step(web, ticket, "triage", **data)
     html = response.content.decode()
     assert "Risikorelevantes Ereignis: Die Geschäftsleitung wurde informiert" in html
@@ -559,6 +567,7 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
         "created",
         "history",  # triage
         "risk_requested",
+        "email",  # to management, through the outbox (R17)
         "call_note",
         "history",  # escalate
         "notification",  # callback promised
@@ -607,10 +616,11 @@ def test_the_timeline_merges_every_kind_of_entry_in_time_order(web, support_user
 
 
 def test_a_transitions_records_follow_the_transition(web, support_user):
-    """fix_immediately's call note and notification carry the moment of the state change."""
+    """fix_immediately's call note and notification carry the moment of the state change; the
+    complaint answer given with the triage comes just before it."""
     ticket = ticket_in_state(State.IMMEDIATE_FIX, support_user)
     kinds = [item["kind"] for item in web.get(page_url(ticket)).context["timeline"]]
-    assert kinds == ["created", "history", "history", "call_note", "notification"]
+    assert kinds == ["created", "complaint", "history", "history", "call_note", "notification"]
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -628,6 +638,12 @@ def grow(ticket, by, n):
         run(ticket, "flag_risk", by)
         if fresh(ticket).state == State.ESCALATED:
             run(ticket, "follow_up", by)
+        other = create_ticket(by, customer=ticket.customer)
+        link = services.ticket_link(
+            ticket_id=ticket.pk, by=by, data={"target": other.pk, "reason": "siehe auch"}
+        )
+        services.ticket_link_end(ticket_id=ticket.pk, link_id=link.pk, by=by, data={"reason": "doch nicht"})
+        services.ticket_evaluate_complaint(ticket_id=ticket.pk, by=by, data={"is_complaint": False})
 
 
 @pytest.mark.parametrize("state", [State.ESCALATED, State.REALIZED])

@@ -12,6 +12,7 @@ USERS = [
     ("support", roles.SUPPORT, "Julia", "Hartmann"),
     ("leitung", roles.MANAGEMENT, "Michael", "Schäfer"),
     ("qmb", roles.QMB, "Gabriele", "Krause"),
+    ("prozess", roles.PROCESS_MANAGER, "Martin", "Sepp"),
     ("admin", roles.ADMIN, "Frank", "Brandt"),
 ]
 
@@ -454,6 +455,8 @@ TICKETS = [
         "customer": "rheinblick",
         "contact": 1,
         "by": "support",
+        "received_days_ago": 12,
+        "sanivision_version": "25.1",
         "summary": "Hilfsmittelnummer: Kompressionsstrumpf mit falscher Kompressionsklasse auf Lieferschein",
         "description": (
             "Herr Becker meldet: Bei einer Versorgung mit einem Rundstrick-Kompressionsstrumpf "
@@ -467,6 +470,7 @@ TICKETS = [
                 "support",
                 {
                     "category": "software",
+                    "is_complaint": True,
                     "risk_relevant": True,
                     "risk_description": (
                         "Eine falsche Kompressionsklasse auf dem Lieferschein kann dazu führen, dass "
@@ -559,6 +563,8 @@ TICKETS = [
         "customer": "niederrhein",
         "contact": 0,
         "by": "leitung",
+        "received_days_ago": 40,
+        "sanivision_version": "24.2",
         "summary": "Inventur: Zählliste lässt sich nicht nach Lagerort sortieren",
         "description": (
             "Herr Neumann meldet: Für die Jahresinventur wird die Zählliste nach Artikelnummer "
@@ -566,7 +572,7 @@ TICKETS = [
             "Liste mehrfach durchblättern."
         ),
         "steps": [
-            ("triage", "leitung", {"category": "software", "risk_relevant": False}),
+            ("triage", "leitung", {"category": "software", "is_complaint": False, "risk_relevant": False}),
             (
                 "escalate",
                 "leitung",
@@ -623,13 +629,15 @@ TICKETS = [
         "customer": "bergisch",
         "contact": 0,
         "by": "support",
+        "received_days_ago": 70,
+        "sanivision_version": "24.1",
         "summary": "Lieferschein: Wunsch nach Unterschriftsfeld für den Patienten auf Seite 2",
         "description": (
             "Frau Lange wünscht, dass bei mehrseitigen Lieferscheinen das Feld „Empfang bestätigt“ "
             "auf jeder Seite gedruckt wird, nicht nur auf der letzten."
         ),
         "steps": [
-            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            ("triage", "support", {"category": "software", "is_complaint": False, "risk_relevant": False}),
             (
                 "escalate",
                 "support",
@@ -699,6 +707,8 @@ TICKETS = [
         "customer": "domblick",
         "contact": 1,
         "by": "support",
+        "received_days_ago": 47,
+        "sanivision_version": "24.2",
         "summary": "Maßanfertigung Bandage: Maßangaben im Auftrag nach Update leer",
         "description": (
             "Herr Wagner meldet: Nach dem Update waren bei zwei Aufträgen für Maßbandagen die "
@@ -710,6 +720,7 @@ TICKETS = [
                 "support",
                 {
                     "category": "software",
+                    "is_complaint": True,
                     "risk_relevant": True,
                     "risk_description": (
                         "Fehlende Maße könnten zu einer falsch gefertigten Bandage führen; "
@@ -737,6 +748,18 @@ TICKETS = [
                     "solution": (
                         "Bekannter Workaround: Maßblatt im Auftrag einmal öffnen und speichern, "
                         "dann werden die Maße aus der Vorlage übernommen."
+                    ),
+                },
+            ),
+            (
+                "complaint",
+                "support",
+                {
+                    "is_complaint": True,
+                    "investigation": "not_investigated",
+                    "justification": (
+                        "Bekannter Fehler des Updates, von SIC bereits untersucht (bekannte Lösung "
+                        "„Maßblatt“); keine eigene Untersuchung nötig."
                     ),
                 },
             ),
@@ -805,6 +828,9 @@ TICKETS = [
         "customer": "domblick",
         "contact": 0,
         "by": "support",
+        "received_days_ago": 33,
+        "sanivision_version": "25.1",
+        "channel": "email",
         "summary": "Kostenvoranschlag an Krankenkasse: Genehmigung wird keinem Vorgang zugeordnet",
         "description": (
             "Frau Schmitz meldet: Eingehende Genehmigungen der BARMER zu elektronischen "
@@ -812,7 +838,7 @@ TICKETS = [
             "stimmt. Sie muss jede Antwort von Hand zuordnen, etwa 20 pro Tag."
         ),
         "steps": [
-            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            ("triage", "support", {"category": "software", "is_complaint": True, "risk_relevant": False}),
             (
                 "escalate",
                 "support",
@@ -852,13 +878,15 @@ TICKETS = [
         "customer": "rheinblick",
         "contact": 0,
         "by": "support",
+        "received_days_ago": 64,
+        "sanivision_version": "24.2",
         "summary": "MIP-Export: Exportdatei wird von der Buchhaltung abgelehnt",
         "description": (
             "Frau Hoffmann meldet: Der MIP-Export für die Finanzbuchhaltung erzeugt seit Monatsbeginn "
             "eine Datei, die das Steuerbüro nicht einlesen kann (Fehler bei Belegdatum)."
         ),
         "steps": [
-            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            ("triage", "support", {"category": "software", "is_complaint": True, "risk_relevant": False}),
             (
                 "escalate",
                 "support",
@@ -885,13 +913,15 @@ TICKETS = [
         "customer": "niederrhein",
         "contact": 1,
         "by": "support",
+        "received_days_ago": 21,
+        "sanivision_version": "25.1",
         "summary": "Kassenrezept-Druck: Sammeldruck mehrerer Rezepte gewünscht",
         "description": (
             "Frau Schulte wünscht, dass die Rezepte eines Tages in einem Durchgang gedruckt werden "
             "können, statt jedes Rezept einzeln aus dem Auftrag zu drucken."
         ),
         "steps": [
-            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            ("triage", "support", {"category": "software", "is_complaint": True, "risk_relevant": False}),
             (
                 "escalate",
                 "support",
@@ -931,7 +961,7 @@ TICKETS = [
             "das Einzeldrucken kostet an der Kasse viel Zeit."
         ),
         "steps": [
-            ("triage", "leitung", {"category": "software", "risk_relevant": False}),
+            ("triage", "leitung", {"category": "software", "is_complaint": False, "risk_relevant": False}),
             (
                 "escalate",
                 "leitung",
@@ -951,13 +981,16 @@ TICKETS = [
         "customer": "bergisch",
         "contact": 0,
         "by": "support",
+        "received_days_ago": 78,
+        "sanivision_version": "24.1",
+        "channel": "letter",
         "summary": "Hilfsmittelnummer: Artikel mit 10-stelliger Positionsnummer nicht anlegbar",
         "description": (
             "Frau Lange meldet: Neue Artikel mit 10-stelliger Hilfsmittelnummer werden beim Speichern "
             "abgelehnt („Positionsnummer ungültig“)."
         ),
         "steps": [
-            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            ("triage", "support", {"category": "software", "is_complaint": True, "risk_relevant": False}),
             (
                 "escalate",
                 "support",
@@ -988,13 +1021,15 @@ TICKETS = [
         "customer": "medicus",
         "contact": 0,
         "by": "support",
+        "received_days_ago": 55,
+        "sanivision_version": "24.2",
         "summary": "Lieferschein: Chargennummer fehlt beim Druck",
         "description": (
             "Frau Weber meldet: Auf Lieferscheinen für Stomaartikel fehlt die Chargennummer, "
             "obwohl sie beim Warenausgang erfasst wurde."
         ),
         "steps": [
-            ("triage", "support", {"category": "software", "risk_relevant": False}),
+            ("triage", "support", {"category": "software", "is_complaint": True, "risk_relevant": False}),
             (
                 "escalate",
                 "support",
@@ -1016,6 +1051,18 @@ TICKETS = [
                 },
             ),
             ("realize", "support", {"release": "SaniVision 24.3.1"}),
+            (
+                "complaint",
+                "support",
+                {
+                    "is_complaint": True,
+                    "investigation": "investigated",
+                    "findings": (
+                        "SIC hat die Ursache gefunden: Die Druckvorlage las die Charge aus einem Feld, das "
+                        "mit dem Update umbenannt wurde. Behoben in der realisierten Version."
+                    ),
+                },
+            ),
         ],
     },
     {
@@ -1058,6 +1105,7 @@ TICKETS = [
         "customer": "bergisch",
         "contact": 0,
         "by": "support",
+        "key": "warteschlange",
         "summary": "Rezeptdruck: Druckauftrag bleibt in der Warteschlange hängen",
         "description": (
             "Frau Lange meldet: Kassenrezepte bleiben in der Druckerwarteschlange stehen, es wird "
@@ -1094,6 +1142,24 @@ TICKETS = [
         ),
         "steps": [
             ("triage", "support", {"category": "question", "risk_relevant": False}),
+        ],
+    },
+    {
+        # A second call about the same problem a minute later, logged before anyone saw the first one.
+        "customer": "bergisch",
+        "contact": 0,
+        "by": "leitung",
+        "summary": "Rezepte bleiben im Druck hängen",
+        "description": "Der Kunde ruft erneut an: Die Rezepte bleiben in der Druckwarteschlange hängen.",
+        "steps": [
+            (
+                "close_as_duplicate",
+                "leitung",
+                {
+                    "duplicate_of": "#warteschlange",
+                    "reason": "Derselbe Anruf zum selben Drucker; der erste Vorgang trägt den Fall.",
+                },
+            ),
         ],
     },
 ]

@@ -7,7 +7,8 @@ from tickets.models import Ticket
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the report's facts and steps from the ticket history and the inquiries at SIC, after "
+        "Rebuild the report's facts and steps from the ticket history and the contacts with SIC, and "
+        "the complaint facts from the tickets' latest complaint evaluations, after "
         "data was written past the app (bench/generate.py, a restore). Ticket writers wait meanwhile."
     )
 

@@ -6,6 +6,7 @@ and `manage.py verify_audit_trail` passes afterwards. Never meant for production
 DEBUG is off unless --force is given.
 """
 
+import datetime
 import secrets
 import string
 
@@ -13,10 +14,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.services import user_create
 from customers import services as customer_services
 from customers.models import Customer
+from instructions.demo import seed_work_instruction
 from solutions import services as solution_services
 from supportdesk.errors import Conflict, InvalidData
 from tickets import services as ticket_services
@@ -76,6 +79,13 @@ class Command(BaseCommand):
                 users, passwords = self.create_users()
                 customers = self.create_customers(users["support"])
                 solutions = self.create_solutions(users)
+                # The work instruction in force (R21) before any ticket is logged under it.
+                seed_work_instruction(
+                    author=users["prozess"],
+                    author_password=passwords["prozess"],
+                    approver=users["qmb"],
+                    approver_password=passwords["qmb"],
+                )
                 counts = self.create_tickets(users, passwords, customers, solutions)
         except (InvalidData, Conflict) as error:
             raise CommandError(f"A service refused a demo step, nothing created: {error}") from error
@@ -142,8 +152,19 @@ class Command(BaseCommand):
                     "caller_phone": contact.phone,
                     "summary": spec["summary"],
                     "description": spec["description"],
+                    # Reports that came in days ago (a letter, an e-mail, a call logged late): the
+                    # complaint trend on /reports/ then shows months, not one day.
+                    "received_at": (
+                        timezone.now() - datetime.timedelta(days=spec["received_days_ago"])
+                    ).isoformat()
+                    if "received_days_ago" in spec
+                    else None,
+                    "sanivision_version": spec.get("sanivision_version", ""),
+                    "channel": spec.get("channel", "phone"),
                 },
             )
+            if "key" in spec:  # named for a later ticket's "duplicate_of": "#key"
+                shared[f"#{spec['key']}"] = ticket.pk
             for kind, username, data in spec["steps"]:
                 self.run_step(
                     ticket, kind, users[username], passwords[username], dict(data), shared, solutions
@@ -160,10 +181,16 @@ class Command(BaseCommand):
             ticket_services.ticket_add_call_note(ticket_id=ticket.pk, by=by, data=data)
         elif kind == "notify":
             ticket_services.ticket_add_notification(ticket_id=ticket.pk, by=by, data=data)
+        elif kind == "complaint":
+            ticket_services.ticket_evaluate_complaint(ticket_id=ticket.pk, by=by, data=data)
         elif kind == "sign":
             ticket_services.risk_review_sign(ticket_id=ticket.pk, by=by, data={**data, "password": password})
         else:
+            if kind == "triage":  # a question or a hardware problem is no complaint about SaniVision
+                data.setdefault("is_complaint", data["category"] == "software")
             share_as = data.pop("share_as", None)
+            if str(data.get("duplicate_of", "")).startswith("#"):
+                data["duplicate_of"] = shared[data["duplicate_of"]]
             if str(data.get("program_request", "")).startswith("@"):
                 data["program_request"] = shared[data["program_request"][1:]]
             if "known_solution" in data:
