@@ -56,7 +56,8 @@ class TicketIdsField(forms.Field):
         ):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         ids = list(dict.fromkeys(value))
-        found = ticket_model().objects.in_bulk(ids)
+        # An id no bigint can hold names no ticket (and the database would refuse the lookup).
+        found = ticket_model().objects.in_bulk([pk for pk in ids if 0 < pk < 2**63])
         unknown = [str(pk) for pk in ids if pk not in found]
         if unknown:
             raise ValidationError(

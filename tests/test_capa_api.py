@@ -237,3 +237,10 @@ def test_the_schema_describes_the_capa_endpoints(support_user):
     assert {"password", "reason"} <= set(components["CapaTransitionReject"]["properties"])
     assert {"title", "what", "why", "tickets"} <= set(components["CapaCreate"]["properties"])
     assert components["CapaCreate"]["properties"]["tickets"]["type"] == "array"
+
+
+@pytest.mark.req("R14")
+def test_a_ticket_id_no_database_can_hold_is_a_field_error(api):
+    body = {"title": "Prüfung", "what": "Was", "why": "Warum", "tickets": [2**90]}
+    response = api.post("/api/v1/capa/", body, format="json")
+    assert response.status_code == 400 and "tickets" in response.json()
