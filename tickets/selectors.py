@@ -159,6 +159,10 @@ class TicketListFilter(TicketFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The copies share what the class-level filters cached: the API schema builds their form fields
+        # (drf-spectacular reads `.field`), and a cached field would ignore the widgets set below.
+        for list_filter in self.filters.values():
+            vars(list_filter).pop("_field", None)
         for name in ("category", "channel"):
             self.filters[name].extra |= {"empty_label": _("alle"), "widget": ListSelect}
         self.filters["state"].extra["widget"] = forms.CheckboxSelectMultiple(attrs={"class": "choices"})

@@ -174,6 +174,12 @@ def test_it_keeps_the_filters_in_the_form_and_the_links(web, mix, support_user):
     assert f"customer={mix['intake'].customer_id}&amp;state=intake&amp;sort=number" in html
 
 
+def test_it_renders_the_filter_widgets_after_the_api_schema_was_built(web, mix):
+    assert web.get("/api/v1/schema/").status_code == 200  # drf-spectacular builds the filters' fields
+    html = web.get(list_url(state="intake")).content.decode()
+    assert 'type="checkbox" name="state" value="intake"' in html
+
+
 def test_it_says_when_nothing_matches(web, mix):
     response = web.get(list_url(q="gibt es nicht"))
     assert response.status_code == 200
