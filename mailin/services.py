@@ -154,7 +154,9 @@ def _route(mail, parsed, raw, by) -> None:
     sender = sender_of(parsed.from_address)
     if sender is not None:
         customer, contact = sender
-        ticket = ticket_services.ticket_create(by=by, data=new_ticket_data(mail, customer, contact, parsed))
+        ticket = ticket_services.ticket_create(
+            by=by, data=new_ticket_data(mail, customer, contact, parsed), assign=False
+        )
         _tie(mail, ticket, Route.NEW_TICKET, raw, parsed, by)
         return
     _set_route(mail, Route.UNMATCHED, by)

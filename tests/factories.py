@@ -58,7 +58,7 @@ def tomorrow():
     return timezone.localdate() + datetime.timedelta(days=1)
 
 
-def create_ticket(by, customer=None, **overrides):
+def create_ticket(by, customer=None, assign=True, **overrides):
     customer = customer or CustomerFactory()
     data = {
         "customer": customer.pk,
@@ -68,7 +68,7 @@ def create_ticket(by, customer=None, **overrides):
         "description": "Beim Drucken eines Kassenrezepts erscheint Fehler 4711 und der Druck bricht ab.",
         **overrides,
     }
-    return services.ticket_create(by=by, data=data)
+    return services.ticket_create(by=by, data=data, assign=assign)
 
 
 # Data each transition needs to succeed (DESIGN §4).

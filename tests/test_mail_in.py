@@ -67,6 +67,7 @@ def test_a_mail_from_a_known_contact_opens_a_ticket_and_is_marked_in_the_maildir
     assert mail.route == Route.NEW_TICKET
     assert (ticket.customer, ticket.contact) == (contact.customer, contact)
     assert ticket.state == State.INTAKE and ticket.channel == "email"
+    assert ticket.assignee is None  # waits on the dashboard for whoever takes it, not for the fetcher
     assert ticket.summary == "Rezeptdruck bricht ab"
     assert "Fehler 4711" in ticket.description
     assert ticket.received_at == datetime.datetime(2026, 3, 2, 8, 15, tzinfo=datetime.UTC)

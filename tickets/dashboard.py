@@ -39,6 +39,7 @@ def dashboard(request):
     today = timezone.localdate()  # Europe/Berlin (TIME_ZONE)
     lists = {
         "mine": selectors.my_open_tickets(request.user),
+        "unassigned": selectors.unassigned_open_tickets(),
         "follow_ups": selectors.follow_ups_due(),
         "risk_reviews": selectors.pending_risk_reviews(),
         "waiting": selectors.waiting_for_customer_information(),
@@ -49,6 +50,7 @@ def dashboard(request):
         "counts": counts,
         "count_texts": {name: count_text(count) for name, count in counts.items()},
         "mine": shown(lists["mine"], "customer", "assigned_by"),
+        "unassigned": shown(lists["unassigned"], "customer"),
         "follow_ups": shown(lists["follow_ups"], "customer"),
         "risk_reviews": shown(lists["risk_reviews"], "ticket__customer", "requested_by"),
         "waiting": shown(lists["waiting"], "customer"),

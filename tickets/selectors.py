@@ -551,6 +551,11 @@ def my_open_tickets(user) -> QuerySet[Ticket]:
     return Ticket.objects.filter(assignee=user).exclude(state=State.CLOSED).order_by("-created_at", "-pk")
 
 
+def unassigned_open_tickets() -> QuerySet[Ticket]:
+    """Open tickets nobody has taken yet (opened from a mail), oldest first."""
+    return Ticket.objects.filter(assignee=None).exclude(state=State.CLOSED).order_by("created_at", "pk")
+
+
 def follow_ups_due() -> QuerySet[Ticket]:
     """Wiedervorlage due today or overdue, oldest first (DESIGN §7 follow_up_due)."""
     return Ticket.objects.follow_up_due(timezone.localdate()).order_by("follow_up_date", "created_at", "pk")

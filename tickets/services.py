@@ -96,7 +96,9 @@ def next_ticket_number(now) -> str:
     return f"{year}-{counter.last:06d}"
 
 
-def ticket_create(*, by, data) -> Ticket:
+def ticket_create(*, by, data, assign=True) -> Ticket:
+    """A new ticket in intake, assigned to whoever took it in; with assign=False (a mail the fetcher
+    opened) it waits without an assignee on the dashboard until someone takes it."""
     roles.require(roles.can_work, by, READ_ONLY)
     fields = validated(TicketCreateForm(data))
     with transaction.atomic():
@@ -107,7 +109,7 @@ def ticket_create(*, by, data) -> Ticket:
             created_at=now,
             state_entered_at=now,
             taken_by=by,
-            assignee=by,
+            assignee=by if assign else None,
             work_instruction_revision=revision_in_force(),  # R21: handled under the revision in force
             **fields,
         )

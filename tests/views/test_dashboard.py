@@ -69,6 +69,20 @@ def test_my_open_tickets_are_the_open_ones_assigned_to_me(web, support_user, man
         assert reverse("ticket-detail", args=[ticket.pk]) in html
 
 
+def test_open_tickets_nobody_has_taken_are_listed_oldest_first(web, support_user):
+    older, newer = create_ticket(support_user, assign=False), create_ticket(support_user, assign=False)
+    create_ticket(support_user)
+    ticket_in_state(State.CLOSED, support_user, assign=False)
+    response = web.get(DASHBOARD)
+    assert numbers(response, "unassigned") == [older.number, newer.number]
+    assert 'id="unassigned-heading"' in response.content.decode()
+
+
+def test_the_list_of_tickets_without_assignee_shows_only_when_there_are_some(web, support_user):
+    create_ticket(support_user)
+    assert 'id="unassigned"' not in web.get(DASHBOARD).content.decode()
+
+
 def test_follow_ups_due_today_and_overdue_oldest_first_and_nothing_else(web, support_user):
     today = due_in(0, support_user)
     overdue = due_in(-3, support_user, state=State.ESCALATED)
@@ -175,15 +189,22 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(web, support_user, django_
         risky(support_user)
         ticket_in_state(State.REJECTED, support_user)
         create_ticket(support_user)
+        create_ticket(support_user, assign=False)
 
     tickets_of_every_kind()
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(14) as few:
         web.get(DASHBOARD)
     for _ in range(4):
         tickets_of_every_kind()
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = web.get(DASHBOARD)
-    assert response.context["counts"] == {"mine": 20, "follow_ups": 5, "risk_reviews": 5, "waiting": 5}
+    assert response.context["counts"] == {
+        "mine": 20,
+        "unassigned": 5,
+        "follow_ups": 5,
+        "risk_reviews": 5,
+        "waiting": 5,
+    }
 
 
 def test_long_lists_are_cut_and_counted(web, support_user, monkeypatch):
