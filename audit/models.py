@@ -27,16 +27,19 @@ class ThreadSafeRefresh(models.Model):
     django-fsm-2's FSMModelMixin switches `protected` off and on again on the class-wide field, so
     another thread saving a transition meanwhile was refused ("Direct state modification is not
     allowed") after its commit. The field refuses only a value already set on the instance: drop
-    ours, then load.
+    ours, then load. Loading a deferred field loads the states too: the row Django reads it from
+    reads its own states as it is built (django-fsm-2), and Django copies every field it read.
     """
 
     class Meta:
         abstract = True
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        for field in self._meta.concrete_fields:
-            if isinstance(field, FSMFieldMixin) and (fields is None or field.attname in fields):
-                self.__dict__.pop(field.attname, None)
+        states = [field.attname for field in self._meta.concrete_fields if isinstance(field, FSMFieldMixin)]
+        if fields is not None:
+            fields = {*fields, *states}
+        for name in states:
+            self.__dict__.pop(name, None)
         super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 

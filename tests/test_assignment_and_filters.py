@@ -3,11 +3,12 @@ the assignee list offers only those who may work tickets; handing a ticket to a 
 them (dashboard and an e-mail through the outbox)."""
 
 import pytest
+from django.utils import timezone
 
 from accounts import roles
 from outbox.models import OutgoingEmail
 from tests.conftest import web_client
-from tests.factories import create_ticket, ticket_in_state, user_with_role
+from tests.factories import create_ticket, run, ticket_in_state, transition_data, user_with_role
 from tickets import services
 from tickets.models import State
 
@@ -79,3 +80,15 @@ def test_handing_a_ticket_to_a_colleague_tells_them(support_user, django_capture
         services_update(ticket, support_user, assignee=support_user.pk)
     ticket.refresh_from_db()
     assert ticket.assigned_by is None and OutgoingEmail.objects.filter(ticket=ticket).count() == 1
+
+
+def test_only_my_own_list_says_who_handed_a_ticket_over(web, support_user):
+    colleague = user_with_role(roles.SUPPORT)
+    create_ticket(support_user)  # mine
+    triaged = ticket_in_state(State.TRIAGE, support_user)
+    today = timezone.localdate().isoformat()
+    handed_over = run(triaged, "escalate", support_user, **transition_data("escalate"), follow_up_date=today)
+    services_update(handed_over, support_user, assignee=colleague.pk)
+    response = web.get("/")
+    assert handed_over in response.context["follow_ups"]
+    assert "zugewiesen von" not in response.content.decode()

@@ -595,3 +595,15 @@ def test_a_renamed_field_keeps_its_first_name_in_the_hash(support_user):
     )
     assert row.history_hash == hashlib.sha256(payload.encode()).hexdigest()
     assert verify_model(KnownSolution) is None
+
+
+def test_a_field_left_out_of_a_query_loads_on_demand_also_on_a_state_machine(support_user):
+    ticket = run(create_ticket(support_user), "triage", support_user)
+    partial = Ticket.objects.only("number", "state").get(pk=ticket.pk)
+    assert (partial.summary, partial.assignee_id, partial.state) == (
+        ticket.summary,
+        support_user.pk,
+        State.TRIAGE,
+    )
+    without_state = Ticket.objects.only("number").get(pk=ticket.pk)
+    assert (without_state.caller_name, without_state.state) == (ticket.caller_name, State.TRIAGE)

@@ -18,8 +18,28 @@ SHOWN = 20  # per list; the count above each list tells how many there are in al
 COUNTED = 1000  # counted at most; more are shown as "mehr als 1.000"
 
 
-def shown(queryset, *related):
-    return list(queryset.select_related(*related)[:SHOWN])
+# The columns the lists show: a whole ticket row and its customer's would cost more to read and build
+# than the page spends on everything else.
+TICKET_COLUMNS = (
+    "number",
+    "summary",
+    "state",
+    "risk_relevant",
+    "priority",
+    "follow_up_date",
+    "customer__name",
+)
+ASSIGNED_BY = ("assigned_at", *(f"assigned_by__{name}" for name in ("username", "first_name", "last_name")))
+# django-fsm-2 reads every state field as a row is built, so the states are always read.
+REVIEW_COLUMNS = (
+    *("state", "ticket__state", "ticket__number", "ticket__customer__name", "risk_description", "created_at"),
+    *(f"requested_by__{name}" for name in ("username", "first_name", "last_name")),
+)
+
+
+def shown(queryset, *columns):
+    related = {column.rpartition("__")[0] for column in columns} - {""}
+    return list(queryset.select_related(*related).only(*columns)[:SHOWN])
 
 
 def counted(queryset) -> int:
@@ -49,16 +69,16 @@ def dashboard(request):
         "today": today,
         "counts": counts,
         "count_texts": {name: count_text(count) for name, count in counts.items()},
-        "mine": shown(lists["mine"], "customer", "assigned_by"),
-        "unassigned": shown(lists["unassigned"], "customer"),
-        "follow_ups": shown(lists["follow_ups"], "customer"),
-        "risk_reviews": shown(lists["risk_reviews"], "ticket__customer", "requested_by"),
-        "waiting": shown(lists["waiting"], "customer"),
+        "mine": shown(lists["mine"], *TICKET_COLUMNS, *ASSIGNED_BY),
+        "unassigned": shown(lists["unassigned"], *TICKET_COLUMNS),
+        "follow_ups": shown(lists["follow_ups"], *TICKET_COLUMNS),
+        "risk_reviews": shown(lists["risk_reviews"], *REVIEW_COLUMNS),
+        "waiting": shown(lists["waiting"], *TICKET_COLUMNS),
         "shown": SHOWN,
         # Reportable events (MDR Art. 87) counting down until the report is recorded; one query, all of them.
         "authority_reports": selectors.with_countdown(selectors.open_reports()),
         # Overdue CAPAs for those who decide and carry them out; one query, none for the others.
-        "overdue_capas": shown(capa_selectors.overdue_capas(), "owner")
+        "overdue_capas": list(capa_selectors.overdue_capas().select_related("owner")[:SHOWN])
         if roles.can_decide_capa(request.user) or roles.can_carry_out_capa(request.user)
         else [],
     }
