@@ -3,12 +3,19 @@ r"""Benchmark data (not a test): customers, tickets and their whole audit trail,
 A realistic mix over the last three years: ≈95 % of the tickets closed, the rest in every open state
 (the young ones waiting at intake or triage, older ones at SIC or waiting for a program request);
 about 2,000 customers with contacts, weighted so a few large customers call often; calls on weekdays
-8–17 h Europe/Berlin, numbered per year as the app numbers them (TicketNumberCounter). Each ticket
-gets the records and history rows the app's services write for its path: intake with its call note,
-triage (a risk review when risk-relevant, signed by management before the close), the immediate fix
-with its call note and notification, escalation to SIC with its vendor contact and callback promise,
-follow-ups, program requests shared by several tickets and SIC's decision on them, notifications,
-the close, now and then a reopen, a correction or another call; about ten history rows per ticket.
+8–17 h Europe/Berlin, numbered per year as the app numbers them (TicketNumberCounter); some came by
+e-mail, fax, letter or web form and were typed in later (channel, received_at), many name their
+SaniVision release. Each ticket gets the records and history rows the app's services write for its
+path: intake with its call note under the work instruction's revision in force (R21: three revisions
+over the years, each drafted, signed by its author and approved by the QMB), triage with its complaint
+evaluation (R15: a complaint about the product for about a fifth of the software tickets, and a risk
+review when risk-relevant, signed by management before the close), the immediate fix with its call
+note and notification, escalation to SIC with its vendor contact and callback promise, follow-ups,
+program requests shared by several tickets and SIC's decision on them, a complaint's investigation
+(findings, SIC's analysis by its contact, or a justified decision not to investigate) before the
+close, notifications, the close, now and then a reopen, a correction (a hand-over to a colleague, a
+new callback number), another call, or a close as the duplicate of a recent ticket of the customer;
+about 10.5 history rows per ticket.
 
 Every history row is a link of its object's hash chain, hashed by the app's own audit.chain.row_hash,
 and every live row equals its newest history row with its `audit_head`: `manage.py
@@ -30,6 +37,8 @@ printed at the end.
 """
 
 import argparse
+import bisect
+import collections
 import datetime
 import io
 import os
@@ -61,10 +70,18 @@ from audit.models import VersionedModel  # noqa: E402
 from bench.suggestion_search import NAMES, Writer  # noqa: E402
 from customers.models import Contact, Customer  # noqa: E402
 from customers.phone import normalize  # noqa: E402
+from instructions.demo import FIRST_EDITION, SEED  # noqa: E402
+from instructions.models import WorkInstructionRevision  # noqa: E402
 from solutions.models import KnownSolution  # noqa: E402
 from supportdesk import workdays  # noqa: E402
 from tickets.forms import ESCALATION_FOLLOW_UP_WORKING_DAYS  # noqa: E402
-from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket  # noqa: E402
+from tickets.models import (  # noqa: E402
+    CallNote,
+    ComplaintEvaluation,
+    CustomerNotification,
+    RiskReview,
+    Ticket,
+)
 from vendor.models import SIC_NAME, ProgramRequest, Vendor, VendorContact  # noqa: E402
 
 PASSWORD = os.environ.get("BENCH_PASSWORD") or "Bench-SaniVision-2026"
@@ -93,13 +110,55 @@ OPEN_SHARES = [
     ("rejected", 0.005, 30, 365),
 ]
 OPEN_STATES = [state for state, *_ in OPEN_SHARES]
-# The paths of a closed ticket: solved on the call or at a callback, by SIC, or by a program request.
-CLOSED_PATHS = (["fixed", "vendor_solution", "realized", "rejected"], [64, 22, 9, 5])
+# The paths of a closed ticket: solved on the call or at a callback, by SIC, by a program request, or
+# closed as a duplicate of the customer's ticket of the last weeks (else it is solved on the call).
+CLOSED_PATHS = (["fixed", "vendor_solution", "realized", "rejected", "duplicate"], [64, 22, 9, 5, 3])
+DUPLICATE_WITHIN = 30 * 86400  # seconds: how recent the ticket a duplicate names must be
 RISK_SHARE = 0.02
 REOPEN_SHARE = 0.02
 KNOWN_SOLUTION_SHARE = 0.15
 CUSTOMER_INFORMED_AT_ESCALATION = 0.9  # the other escalations happen after the call ended
 PROGRAM_REQUEST_SIZES = ([1, 2, 3, 4, 5, 6], [45, 25, 14, 8, 5, 3])
+# How the report came in (DESIGN §9): mostly calls; the others are typed in after they arrived, so
+# received_at lies before created_at by (low, high) seconds.
+CHANNELS = (["phone", "email", "fax", "letter", "web", "in_person"], [86, 8, 2, 1.5, 1.5, 1])
+RECEIVED_BEFORE = {
+    "phone": (0, 0),
+    "in_person": (0, 0),
+    "email": (5 * 60, 16 * 3600),
+    "web": (5 * 60, 16 * 3600),
+    "fax": (10 * 60, 8 * 3600),
+    "letter": (86400, 3 * 86400),
+}
+VERSION_KNOWN = 0.65  # the caller names the SaniVision release (sanivision_version)
+VERSION_LAG = ([0, 61, 122, 183], [50, 30, 14, 6])  # days the caller's release is behind the newest
+REFERENCE_KNOWN = 0.2  # a Vorgang number in SaniVision (sanivision_reference)
+# R15: P(the triage says "complaint about the product") by category, (solved by support, went to SIC).
+COMPLAINT_SHARES = {"software": (0.12, 0.35), "technical": (0.04, 0.12), "question": (0.01, 0.02)}
+INVESTIGATED_SHARE = 0.85  # of the complaints: investigated with findings; the others justified not
+SIC_FINDINGS_CONTACT = 0.8  # SIC's analysis as the findings: referenced by its vendor contact
+# A complaint solved as a user error or an answered question is evaluated anew: no complaint.
+NOT_A_COMPLAINT_AFTER_ALL = 0.6
+# The work instruction's revisions (R21): approved this many days before the run (None: before the
+# first ticket), with what each added to the seed text and its change summary.
+REVISIONS = [
+    (None, "", FIRST_EDITION),
+    (
+        540,
+        "\n\n### 10. Bewertung als Beanstandung\n\nWer: MA Telefon-Support\n\nVor dem Abschluss "
+        "wird jeder Vorgang bewertet: Ist es eine Beanstandung des Produkts SaniVision? Bei einer "
+        "Beanstandung wird das Ergebnis der Untersuchung (Ursache) oder die begründete Entscheidung, "
+        "nicht zu untersuchen, in der EDV dokumentiert.",
+        "Schritt 10 ergänzt: Bewertung als Beanstandung vor dem Abschluss (ISO 13485 §8.2.2).",
+    ),
+    (
+        150,
+        "\n\n### 11. Meldungen per E-Mail, Brief oder Fax\n\nWer: MA Telefon-Support\n\nDie Form der "
+        "Meldung spielt keine Rolle: Meldungen per E-Mail, Brief, Fax oder Webformular werden wie Anrufe "
+        "erfasst, mit dem Eingang und dem Zeitpunkt, zu dem sie eingingen.",
+        "Schritt 11 ergänzt: Meldungen, die nicht telefonisch eingehen.",
+    ),
+]
 
 CUSTOMER_KINDS = [
     "Sanitätshaus", "Sanitätshaus", "Sanitätshaus", "Orthopädie-Technik", "Reha-Technik",
@@ -152,16 +211,19 @@ AGENTS = [
 ]
 MANAGERS = [("bench-management", "Ute", "Lange"), ("bench-management-2", "Rolf", "Brandt")]
 AUDITORS = [("bench-qmb", "Karin", "Vogel")]
+PROCESS_MANAGERS = [("bench-process", "Sven", "Krüger")]  # drafts the work instruction (R21)
 
 # The audited models the generator fills.
 MODELS = [
     Customer,
     Contact,
     KnownSolution,
+    WorkInstructionRevision,
     Ticket,
     CallNote,
     CustomerNotification,
     RiskReview,
+    ComplaintEvaluation,
     ProgramRequest,
     VendorContact,
 ]
@@ -316,12 +378,27 @@ def call_times(count: int, now: datetime.datetime, rng: random.Random):
 class Case:
     """A ticket while its story is written."""
 
-    __slots__ = ("agent", "outcome", "review", "risk", "t", "ticket", "topic")
+    __slots__ = (
+        "agent",
+        "category",
+        "complaint",
+        "contact",
+        "original",
+        "outcome",
+        "review",
+        "risk",
+        "t",
+        "ticket",
+        "topic",
+    )
 
     def __init__(self, ticket: Record, topic, agent: int, t, risk: bool, outcome: str):
         self.ticket, self.topic, self.agent, self.t, self.risk = ticket, topic, agent, t, risk
         self.review = None
         self.outcome = outcome  # the ticket's final state and path: which program requests it may share
+        self.category, self.complaint = "", False  # as the triage will say (R15: is it a complaint?)
+        self.contact = None  # the latest contact with SIC: its analysis is the complaint's findings
+        self.original = None  # a duplicate: (id, number) of the ticket that carries the case
 
 
 class Generator:
@@ -336,6 +413,10 @@ class Generator:
         self.groups = {}  # program-request outcome → (its record, target size, [cases])
         self.pr_number = 0
         self.states = dict.fromkeys([*OPEN_STATES, "closed"], 0)
+        self.revisions, self.revision_starts = [], []  # (approved_at, superseded_at, id), by approval
+        # The newest tickets that are no duplicates: (id, number, created, customer, topic).
+        self.recent = collections.deque(maxlen=64)
+        self.complained = {}  # topic → number of the newest complaint about it that was investigated
 
     # ---- helpers ---------------------------------------------------------------------------------
 
@@ -447,6 +528,94 @@ class Generator:
             if state == "active":
                 self.solutions.append((solution.id, solution.values["solution"], topic.category))
 
+    # ---- the work instruction (R21) ---------------------------------------------------------------
+
+    def make_revisions(self, start) -> None:
+        """The revisions in force over the years, as the instructions services write them: drafted
+        by the process manager, signed by them as author, approved by the QMB (which supersedes the
+        revision before). A database that has revisions keeps them: its tickets get the one in force."""
+        table = WorkInstructionRevision._meta.db_table
+        if not cursor_fetch(self.cursor, f"SELECT EXISTS (SELECT 1 FROM {table})")[0][0]:
+            self.write_revisions(start)
+        self.revisions = cursor_fetch(
+            self.cursor,
+            f"SELECT approved_at, superseded_at, id FROM {table} WHERE approved_at IS NOT NULL "
+            "ORDER BY approved_at, id",
+        )
+        self.revision_starts = [approved for approved, _end, _id in self.revisions]
+
+    def write_revisions(self, start) -> None:
+        rng, table = self.rng, self.tables[WorkInstructionRevision]
+        (author, author_name), (qmb, qmb_name) = self.users["process_manager"], self.users["qmb"]
+        text, previous, made = SEED.read_text(encoding="utf-8").strip(), None, []  # as the form cleans it
+
+        def office(moment, days_before: int):
+            """A moment in the office hours of a working day `days_before` working days before."""
+            day, left = berlin_date(moment), days_before
+            while left or day.weekday() >= 5:
+                left -= day.weekday() < 5
+                day -= datetime.timedelta(days=1)
+            local = datetime.datetime(day.year, day.month, day.day, 8, tzinfo=BERLIN)
+            return (local + datetime.timedelta(seconds=rng.uniform(HOUR, 8 * HOUR))).astimezone(datetime.UTC)
+
+        for number, (days, addition, summary) in enumerate(REVISIONS, start=1):
+            # The first one a month before the first ticket; the others `days` before now.
+            when = start if days is None else self.now - datetime.timedelta(days=days)
+            approved = office(when, 20 if days is None else 0)
+            authored = min(office(approved, rng.randint(1, 4)), approved - datetime.timedelta(minutes=1))
+            drafted = min(office(authored, rng.randint(3, 15)), authored - datetime.timedelta(minutes=1))
+            text += addition
+            revision = create(
+                table,
+                drafted,
+                author,
+                "revision_create",
+                number=number,
+                text=text,
+                change_summary=summary,
+                effective_date=None,
+                created_by_id=author,
+                created_at=drafted,
+            )
+            change(
+                revision,
+                authored,
+                author,
+                "author_sign",
+                state="authored",
+                author_id=author,
+                author_name=author_name,
+                authored_at=authored,
+                author_meaning="authored",
+            )
+            if previous is not None:  # exactly one in force: the one before goes in the same step
+                change(previous, approved, qmb, "supersede", state="superseded", superseded_at=approved)
+            change(
+                revision,
+                approved,
+                qmb,
+                "approve",
+                state="in_force",
+                approver_id=qmb,
+                approver_name=qmb_name,
+                approved_at=approved,
+                approver_meaning="approved",
+                effective_date=berlin_date(approved),  # left open: from the approval on
+            )
+            previous = revision
+            made.append(revision)
+        for revision in made:
+            finish(revision)
+        table.copy(self.cursor)  # make_revisions reads them back
+
+    def revision_at(self, moment) -> int | None:
+        """The revision in force at `moment` (R21), as ticket_create records it; None: none was."""
+        i = bisect.bisect_right(self.revision_starts, moment) - 1
+        if i < 0:
+            return None
+        _approved, superseded, revision = self.revisions[i]
+        return revision if superseded is None or moment < superseded else None
+
     # ---- tickets ---------------------------------------------------------------------------------
 
     def fate(self, age_days: float, remaining: int) -> tuple[str, str]:
@@ -469,9 +638,16 @@ class Generator:
 
     def ticket(self, created, fate: str, path: str) -> None:
         rng, writer = self.rng, self.writer
-        customer_id, customer_phone, people = self.customers[
-            rng.choices(range(len(self.customers)), cum_weights=self.customer_weights)[0]
-        ]
+        customer = rng.choices(range(len(self.customers)), cum_weights=self.customer_weights)[0]
+        topic, original = writer.topic(), None
+        if path == "duplicate":  # the customer calls again about a ticket of the last weeks
+            earlier = [r for r in self.recent if (created - r[2]).total_seconds() <= DUPLICATE_WITHIN]
+            if earlier:
+                original_id, original_number, _created, customer, topic = rng.choice(earlier)
+                original = (original_id, original_number)
+            else:
+                path = "fixed"
+        customer_id, customer_phone, people = self.customers[customer]
         contact_id, caller, phone = (
             rng.choice(people) if people and rng.random() < 0.85 else (None, None, None)
         )
@@ -480,14 +656,18 @@ class Generator:
             phone = customer_phone if rng.random() < 0.7 else ""
         year = created.astimezone(BERLIN).year
         self.counters[year] = self.counters.get(year, 0) + 1
-        topic, agent = writer.topic(), self.agent()
+        agent = self.agent()
         description = writer.description(topic)
+        channel = rng.choices(*CHANNELS)[0]
+        low, high = RECEIVED_BEFORE[channel]
+        received = created - datetime.timedelta(seconds=rng.uniform(low, high))
+        number = f"{year}-{self.counters[year]:06d}"
         ticket = create(
             self.tables[Ticket],
             created,
             agent,
             "intake",
-            number=f"{year}-{self.counters[year]:06d}",
+            number=number,
             state="intake",
             state_entered_at=created,
             customer_id=customer_id,
@@ -499,11 +679,20 @@ class Generator:
             taken_by_id=agent,
             assignee_id=agent,
             created_at=created,
-            received_at=created,  # logged during the call
+            channel=channel,
+            received_at=received,  # a call: logged while it lasts; a letter or an e-mail: when it came
+            sanivision_version=self.sanivision_version(created) if rng.random() < VERSION_KNOWN else "",
+            sanivision_reference=self.sanivision_reference(),
+            work_instruction_revision_id=self.revision_at(created),  # R21: the revision in force
         )
-        case = Case(ticket, topic, agent, created, rng.random() < RISK_SHARE, f"{fate}/{path}")
+        risk = rng.random() < RISK_SHARE and original is None  # a duplicate's risk is the original's
+        case = Case(ticket, topic, agent, created, risk, f"{fate}/{path}")
+        case.original = original
+        if original is None:
+            self.recent.append((ticket.id, number, created, customer, topic))
         # The intake page saves the call's note with the ticket: the description, or a note of its own.
-        note = description if rng.random() < 0.7 else writer.fill(rng.choice(FIRST_NOTES))
+        phoned = channel == "phone"
+        note = description if not phoned or rng.random() < 0.7 else writer.fill(rng.choice(FIRST_NOTES))
         self.call_note(case, created + datetime.timedelta(milliseconds=5), "inbound", note, "call_note")
         self.states[fate] += 1
         steps = self.plan(case, fate, path)
@@ -515,16 +704,39 @@ class Generator:
         else:
             self.close_case(case)
 
+    def sanivision_reference(self) -> str:
+        """The Vorgang number in SaniVision, when the caller names one."""
+        return f"VG{self.rng.randint(10**6, 10**7 - 1)}" if self.rng.random() < REFERENCE_KNOWN else ""
+
+    def sanivision_version(self, created) -> str:
+        """The release the caller runs: SIC ships six a year (24.1 … 24.6); callers lag behind a bit."""
+        day = berlin_date(created) - datetime.timedelta(days=self.rng.choices(*VERSION_LAG)[0])
+        return f"{day.year % 100}.{(day.month - 1) // 2 + 1}"
+
     def plan(self, case, fate: str, path: str) -> list:
         """The steps of the ticket's story after the intake, each with the seconds after the one before."""
         rng = self.rng
         at_call = rng.random() < 0.7
         triage = (self.triage, rng.uniform(20, 120) if at_call else rng.uniform(10 * MINUTE, DAY))
         steps = [] if fate == "intake" else [triage]
+        by_support = path in ("intake", "triage", "duplicate") or (
+            path in ("fixed", "immediate_fix") and not (fate == "immediate_fix" and rng.random() < 0.3)
+        )
+        if fate != "intake":  # what the triage will say: the category, and whether it is a complaint
+            case.category = case.topic.category if rng.random() < 0.9 else rng.choice(CATEGORIES)
+            case.complaint = rng.random() < COMPLAINT_SHARES[case.category][not by_support]
+        # R15: a complaint's investigation is recorded before the close; an open one may still wait.
+        investigate = case.complaint and (fate == "closed" or rng.random() < 0.5)
+        if path == "duplicate":  # noticed at once, or at the triage: nothing else is done on it
+            if rng.random() < 0.5:
+                steps = []
+            return [*steps, (self.close_as_duplicate, rng.uniform(MINUTE, DAY))]
         if path in ("intake", "triage"):
             pass  # waiting there
-        elif path in ("fixed", "immediate_fix") and not (fate == "immediate_fix" and rng.random() < 0.3):
+        elif by_support:
             steps.append((self.fix, rng.uniform(5, 60) if at_call else rng.uniform(10 * MINUTE, 2 * DAY)))
+            if investigate:
+                steps.append((self.investigate, rng.uniform(10 * MINUTE, 2 * DAY)))
             if rng.random() < REOPEN_SHARE and fate == "closed":
                 steps += [
                     (self.close, rng.uniform(MINUTE, 3 * DAY)),
@@ -536,13 +748,19 @@ class Generator:
             if path in ("vendor_solution", "immediate_fix"):
                 steps += [(self.follow_up, rng.uniform(2 * DAY, 10 * DAY)) for _ in range(rng.randint(0, 2))]
                 steps.append((self.vendor_fix, rng.uniform(DAY, 14 * DAY)))
+                if investigate:  # SIC's analysis came with its solution
+                    steps.append((self.investigate, rng.uniform(HOUR, 3 * DAY)))
                 if fate == "closed":
                     steps.append((self.notify_solution, rng.uniform(5 * MINUTE, DAY)))
             elif path == "escalated":
                 steps += [(self.follow_up, rng.uniform(2 * DAY, 10 * DAY)) for _ in range(rng.randint(0, 2))]
+                if case.complaint and rng.random() < 0.3:  # SIC has analysed it already
+                    steps.append((self.investigate, rng.uniform(DAY, 10 * DAY)))
             else:
                 steps.append((self.register, rng.uniform(DAY, 10 * DAY)))
                 steps.append((self.notify_forwarded, rng.uniform(5 * MINUTE, DAY)))
+                if investigate:  # SIC's analysis: the cause, to be corrected by the program request
+                    steps.append((self.investigate, rng.uniform(HOUR, 5 * DAY)))
                 steps += [(self.follow_up, rng.uniform(14 * DAY, 42 * DAY)) for _ in range(rng.randint(0, 2))]
         if fate != "intake":
             if rng.random() < 0.4:  # the customer calls again, or support calls back
@@ -596,21 +814,39 @@ class Generator:
         )
 
     def vendor_contact(self, case, at, reason: str, kind: str, summary: str, **details) -> None:
-        finish(
-            create(
-                self.tables[VendorContact],
-                at,
-                case.agent,
-                reason,
-                ticket_id=case.ticket.id,
-                vendor_id=self.sic_id,
-                kind=kind,
-                summary=summary,
-                created_by_id=case.agent,
-                created_at=at,
-                **details,
-            )
+        contact = create(
+            self.tables[VendorContact],
+            at,
+            case.agent,
+            reason,
+            ticket_id=case.ticket.id,
+            vendor_id=self.sic_id,
+            kind=kind,
+            summary=summary,
+            created_by_id=case.agent,
+            created_at=at,
+            **details,
         )
+        finish(contact)
+        case.contact = contact.id
+
+    def evaluation(self, case, reason: str, **fields) -> int:
+        """_record_complaint_evaluation: a new evaluation (R15), never changed; the ticket's row
+        that points at it is the caller's."""
+        evaluation = create(
+            self.tables[ComplaintEvaluation],
+            case.t,
+            case.agent,
+            reason,
+            ticket_id=case.ticket.id,
+            evaluated_by_id=case.agent,
+            evaluated_at=case.t,
+            **fields,
+        )
+        finish(evaluation)
+        if fields.get("investigation") == "investigated":  # a later one may say "identical to …"
+            self.complained[case.topic] = case.ticket.values["number"]
+        return evaluation.id
 
     def move(self, case, name: str, state: str | None = None, **values) -> None:
         """A transition of the ticket (TICKETS.apply): its fields, the state and when it was entered."""
@@ -619,9 +855,11 @@ class Generator:
         change(case.ticket, case.t, case.agent, name, **values)
 
     def triage(self, case) -> None:
-        category = case.topic.category if self.rng.random() < 0.9 else self.rng.choice(CATEGORIES)
-        risk = {"risk_relevant": True, "risk_description": self.text_note(RISKS)} if case.risk else {}
-        self.move(case, "triage", "triage", category=category, **risk)
+        """The triage page asks whether it is a complaint (R15): the evaluation is recorded first,
+        so the ticket's one row says both."""
+        said = {"risk_relevant": True, "risk_description": self.text_note(RISKS)} if case.risk else {}
+        said["complaint_evaluation_id"] = self.evaluation(case, "triage", is_complaint=case.complaint)
+        self.move(case, "triage", "triage", category=case.category, **said)
         if case.risk:
             case.review = create(
                 self.tables[RiskReview],
@@ -629,7 +867,7 @@ class Generator:
                 case.agent,
                 "flag_risk",
                 ticket_id=case.ticket.id,
-                risk_description=risk["risk_description"],
+                risk_description=said["risk_description"],
                 requested_by_id=case.agent,
                 created_at=case.t,
             )
@@ -656,6 +894,50 @@ class Generator:
         at = case.t
         self.call_note(case, at, "inbound", solution, "fix_immediately")
         self.notification(case, at, "solution", "fix_immediately", note=solution)
+
+    def investigate(self, case) -> None:
+        """POST …/complaint-evaluation/ (R15, DESIGN §10.1): the complaint's investigation, or the
+        justified decision not to investigate; a complaint that was a user error after all is none."""
+        rng, writer, topic = self.rng, self.writer, case.topic
+        if case.ticket.values["resolution_kind"] in ("user_error", "question_answered") and (
+            rng.random() < NOT_A_COMPLAINT_AFTER_ALL
+        ):
+            fields = {"is_complaint": False}
+        elif rng.random() < INVESTIGATED_SHARE:
+            cause = writer.pick(topic.causes)
+            fields = {"is_complaint": True, "investigation": "investigated"}
+            if case.contact is not None:  # SIC's analysis counts, referenced by its contact
+                fields["findings"] = writer.fill(rng.choice(SIC_FINDINGS), cause=cause)
+                if rng.random() < SIC_FINDINGS_CONTACT:
+                    fields["vendor_contact_id"] = case.contact
+            else:
+                fields["findings"] = writer.fill(rng.choice(FINDINGS), cause=cause)
+        else:
+            earlier = self.complained.get(topic)
+            if earlier and earlier != case.ticket.values["number"] and rng.random() < 0.5:
+                options = NOT_INVESTIGATED_AS
+            else:
+                options = NOT_INVESTIGATED if case.contact is None else NOT_INVESTIGATED_BY_SIC
+            fields = {
+                "is_complaint": True,
+                "investigation": "not_investigated",
+                "justification": writer.fill(rng.choice(options), number=earlier),
+            }
+        evaluation = self.evaluation(case, "complaint_evaluation", **fields)
+        change(case.ticket, case.t, case.agent, "complaint_evaluation", complaint_evaluation_id=evaluation)
+
+    def close_as_duplicate(self, case) -> None:
+        """The customer's other ticket carries the case: R2 and R15 apply there, not here."""
+        original, number = case.original
+        reason = self.writer.fill(self.rng.choice(DUPLICATES), number=number)
+        self.move(
+            case,
+            "close_as_duplicate",
+            "closed",
+            duplicate_of_id=original,
+            duplicate_reason=reason,
+            follow_up_date=None,
+        )
 
     def escalate(self, case) -> None:
         rng, writer = self.rng, self.writer
@@ -719,7 +1001,16 @@ class Generator:
 
     def edit(self, case) -> None:
         if self.rng.random() < 0.5:
-            values, stated = {"assignee_id": self.agent()}, "Kollegin übernimmt den Vorgang"
+            assignee, stated = case.ticket.values["assignee_id"], "Kollegin übernimmt den Vorgang"
+            while assignee == case.ticket.values["assignee_id"]:
+                assignee = self.agent()
+            # Handed to a colleague: who did it and when (TicketEditForm), for their dashboard.
+            handed = assignee != case.agent
+            values = {
+                "assignee_id": assignee,
+                "assigned_by_id": case.agent if handed else None,
+                "assigned_at": case.t if handed else None,
+            }
         else:
             values = {"caller_phone": self.phone(self.rng.choice(MOBILE_PREFIXES))}
             stated = "Kunde nannte eine neue Rückrufnummer"
@@ -928,6 +1219,33 @@ REVIEWS = [
     "Kein Schaden eingetreten; Kunde sensibilisiert.",
     "Einzelfall, durch die Lösung behoben; keine Meldung erforderlich.",
 ]
+FINDINGS = [
+    "Beim Kunden nachgestellt. Ursache: {cause}. Mit der Lösung behoben, kein weiterer Kunde betroffen.",
+    "Per Fernwartung geprüft: {cause}. Fehlerbild damit erklärt.",
+    "Ursache: {cause}. Verhalten auf einem Testarbeitsplatz nachvollzogen.",
+]
+SIC_FINDINGS = [
+    "SIC-Analyse: {cause}. SIC hat die Ursache bestätigt.",
+    "Laut SIC: {cause}; die Korrektur ist eingeplant.",
+    "SIC hat den Fehler nachgestellt. Ursache: {cause}.",
+]
+NOT_INVESTIGATED_AS = [
+    "Identisch mit {number}, dort untersucht.",
+    "Gleiches Fehlerbild wie {number}; die Untersuchung dort gilt auch hier.",
+]
+NOT_INVESTIGATED = [
+    "Einzelfall, nach der Lösung nicht mehr nachvollziehbar; Kunde arbeitet wieder normal.",
+    "Fehlerbild nur einmal aufgetreten und mit der Lösung behoben; keine Untersuchung erforderlich.",
+]
+NOT_INVESTIGATED_BY_SIC = [
+    "Bekannter Fehler, von SIC bereits untersucht; keine eigene Untersuchung nötig.",
+    "SIC kennt den Fehler aus anderen Meldungen; die Ursache ist dort bereits untersucht.",
+]
+DUPLICATES = [
+    "Kunde hat wegen desselben Problems erneut angerufen; der Fall läuft unter {number}.",
+    "Gleiche Meldung wie {number}, von einer Kollegin der Filiale.",
+    "Doppelt erfasst: derselbe Fehler ist in {number} dokumentiert.",
+]
 REOPENS = [
     "Kunde meldet, dass der Fehler wieder auftritt.",
     "Lösung hat nicht dauerhaft geholfen.",
@@ -940,7 +1258,12 @@ def bench_users() -> dict:
     password_validation.validate_password(PASSWORD)
     hashed = make_password(PASSWORD)
     made = {}
-    for role, people in ((roles.SUPPORT, AGENTS), (roles.MANAGEMENT, MANAGERS), (roles.QMB, AUDITORS)):
+    for role, people in (
+        (roles.SUPPORT, AGENTS),
+        (roles.MANAGEMENT, MANAGERS),
+        (roles.QMB, AUDITORS),
+        (roles.PROCESS_MANAGER, PROCESS_MANAGERS),
+    ):
         group = Group.objects.get(name=role)
         for username, first, last in people:
             user, created = User.objects.get_or_create(
@@ -958,6 +1281,10 @@ def bench_users() -> dict:
     return {
         "agents": [user.pk for user in made[roles.SUPPORT]],
         "managers": [(user.pk, user.get_full_name()) for user in made[roles.MANAGEMENT]],
+        **{
+            key: (made[role][0].pk, made[role][0].get_full_name())
+            for key, role in (("qmb", roles.QMB), ("process_manager", roles.PROCESS_MANAGER))
+        },
     }
 
 
@@ -1014,6 +1341,7 @@ def generate(
         start = now - datetime.timedelta(days=365 * YEARS)
         generator.make_customers(customers, start)
         generator.make_solutions(solutions, start)
+        generator.make_revisions(start)
         generator.copy()
         out(f"  {customers:,} customers with their contacts, {solutions:,} known solutions")
         generator.tickets(tickets, batch)

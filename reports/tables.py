@@ -8,6 +8,8 @@ from functools import cached_property
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,30 +49,31 @@ class Table:
     note: str = ""  # e.g. that the page shows only part of the rows
     chart: str = ""  # inline SVG drawn from the same numbers
 
-    def html_rows(self):
-        return [
-            [
-                {
-                    "text": as_html(column.kind, value),
-                    "url": link(column.kind, value),
-                    "numeric": column.numeric,
-                }
-                for column, value in zip(self.columns, row, strict=True)
-            ]
-            for row in self.rows
-        ]
+    def body_html(self) -> str:
+        """The rows as HTML, built here in one pass: a template loop per cell cost more than every
+        query of the page (860 cells)."""
+        return mark_safe(
+            "".join(
+                "<tr>"
+                + "".join(
+                    cell_html(i == 0, column, as_html(column.kind, value), link(column.kind, value))
+                    for i, (column, value) in enumerate(zip(self.columns, row, strict=True))
+                )
+                + "</tr>"
+                for row in self.rows
+            )
+        )
 
-    def html_footer(self):
+    def footer_html(self) -> str:
         """The totals row: its first cell is a label, its blank cells stay blank."""
         if not self.footer:
-            return None
-        return [
-            {
-                "text": "" if value == "" else as_html("text" if i == 0 else column.kind, value),
-                "numeric": column.numeric,
-            }
-            for i, (column, value) in enumerate(self.footer_pairs())
-        ]
+            return ""
+        kinds = ["text", *(column.kind for column in self.columns[1:])]
+        cells = (
+            cell_html(i == 0, column, "" if value == "" else as_html(kind, value))
+            for i, ((column, value), kind) in enumerate(zip(self.footer_pairs(), kinds, strict=True))
+        )
+        return mark_safe(f"<tr>{''.join(cells)}</tr>")
 
     def footer_pairs(self):
         return zip(self.columns, self.footer, strict=True)
@@ -114,21 +117,23 @@ def percent_text(value) -> str:
     return "–" if value is None else _("%(n)s %%") % {"n": decimal(value * 100, 1)}
 
 
+HTML_FORMATS = {
+    "int": lambda v: number_format(v, force_grouping=True),
+    "percent": percent_text,
+    "duration": duration_text,
+    "days": days_text,
+    "date": lambda v: date_format(v, "d.m.Y"),
+    "datetime": lambda v: date_format(timezone.localtime(v), "d.m.Y H:i"),
+    "ticket": lambda v: v[1],
+    "solution": lambda v: v[1],
+    "longtext": lambda v: v if len(v) <= 140 else v[:139] + "…",
+}
+
+
 def as_html(kind: str, value) -> str:
     if value is None or value == "":
         return "–"
-    formatter = {
-        "int": lambda v: number_format(v, force_grouping=True),
-        "percent": percent_text,
-        "duration": duration_text,
-        "days": days_text,
-        "date": lambda v: date_format(v, "d.m.Y"),
-        "datetime": lambda v: date_format(timezone.localtime(v), "d.m.Y H:i"),
-        "ticket": lambda v: v[1],
-        "solution": lambda v: v[1],
-        "longtext": lambda v: v if len(v) <= 140 else v[:139] + "…",
-    }.get(kind, str)
-    return formatter(value)
+    return HTML_FORMATS.get(kind, str)(value)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -152,6 +157,13 @@ def as_csv(kind: str, value) -> str:
 
 
 LINKED = {"ticket": "ticket-detail", "solution": "solution-detail"}
+
+
+def cell_html(first: bool, column: Column, text: str, url: str | None = None) -> str:
+    content = f'<a href="{escape(url)}">{escape(text)}</a>' if url else escape(text)
+    if first:
+        return f'<th scope="row">{content}</th>'
+    return f'<td class="numeric">{content}</td>' if column.numeric else f"<td>{content}</td>"
 
 
 def link(kind: str, value) -> str | None:

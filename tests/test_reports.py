@@ -405,6 +405,7 @@ def test_the_page_shows_the_hand_computed_figures(q1, management_user):
     assert '<td class="numeric">3,1 Tage</td>' in html  # SIC's immediate solutions: median 74.5 h
     assert '<td class="numeric">20,1 Tage</td>' in html  # the rejected path: 483 h
     assert '<td class="numeric">1,0 Std.</td>' in html  # support's immediate fixes: median 60 min
+    assert '<tfoot><tr><th scope="row">alle Wege</th><td class="numeric">' in html  # the totals row
 
 
 def test_the_charts_are_inline_svg_with_a_title_and_the_numbers_as_text(q1, management_user):
