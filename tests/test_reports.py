@@ -490,11 +490,14 @@ def test_csv_cells_never_start_a_formula(management_user, support_user):
 
 
 @pytest.mark.parametrize("period", ["?from=2024-01-01&to=2024-01-31", Q1_QUERY])
-def test_the_report_runs_a_fixed_number_of_queries(django_assert_num_queries, management_user, q1, period):
-    """Session, user and roles, then the figures: the same for an empty period and for the full data set.
-    A CSV reads only the figures of its table: every overdue follow-up, so no separate count."""
+def test_the_report_runs_a_fixed_number_of_queries(
+    django_assert_num_queries, django_assert_max_num_queries, management_user, q1, period
+):
+    """Session, user and roles, then the figures: at most as many for the full data set as for an empty
+    period (the tickets asked about most and the known solutions used are named only when there are
+    some). A CSV reads only the figures of its table: every overdue follow-up, so no separate count."""
     client = web_client(management_user)
-    with at(NOW), django_assert_num_queries(3 + 17 + 4):  # the complaints: 4
+    with at(NOW), django_assert_max_num_queries(3 + 16 + 4):  # the complaints: 4
         assert client.get(URL + period).status_code == 200
     with at(NOW), django_assert_num_queries(3 + 1):
         assert client.get(reverse("report-csv", args=["overdue-follow-ups"]) + period).status_code == 200
