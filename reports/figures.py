@@ -513,12 +513,9 @@ def known_solution_usage(period: Period, limit: int | None = KNOWN_SOLUTIONS_SHO
     first `limit`; all when None)."""
     solved = TicketFacts.objects.filter(period.q("opened_at"), known_solution__isnull=False, duplicate=False)
     calls = dict(solved.values_list("known_solution").annotate(calls=Count("pk")).order_by())
-    solutions = KnownSolution.objects.filter(pk__in=calls).values("id", "title", "kind", "state")
+    solutions = KnownSolution.objects.filter(pk__in=calls).values("id", "title", "kind", status=F("state"))
     rows = sorted(
-        (
-            {**solution, "status": solution.pop("state"), "calls": calls[solution["id"]]}
-            for solution in solutions
-        ),
+        ({**solution, "calls": calls[solution["id"]]} for solution in solutions),
         key=lambda row: (-row["calls"], row["title"], row["id"]),
     )
     return SolutionUsage(
