@@ -126,6 +126,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "supportdesk.wsgi.application"
 
+# Django's widget templates in Jinja2, the rest in the template language (supportdesk/renderers.py).
+FORM_RENDERER = "supportdesk.renderers.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
