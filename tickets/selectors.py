@@ -759,6 +759,10 @@ def caller_context(customer) -> dict:
 
 
 SIMILAR_OPEN = 3
+# Compared with the typed summary: the customer's newest open tickets, up to this many. Ranking a
+# chain's 2,600 open tickets took 21 ms of SQL at 1,000,000 tickets, these 500 take 4 ms; a second
+# call about the same problem follows the first within days.
+SIMILAR_OPEN_SEARCHED = 500
 
 
 def similar_open_tickets(customer_id, text: str) -> list[Ticket]:
@@ -767,7 +771,10 @@ def similar_open_tickets(customer_id, text: str) -> list[Ticket]:
     if not customer_id or not search.words(text):
         return []
     open_tickets = Ticket.objects.filter(customer_id=customer_id).exclude(state=State.CLOSED)
-    ranked = search.ranked(open_tickets, text, title="summary", fields=("description",))
+    newest = open_tickets.order_by("-created_at", "-pk").values("pk")[:SIMILAR_OPEN_SEARCHED]
+    ranked = search.ranked(
+        Ticket.objects.filter(pk__in=newest), text, title="summary", fields=("description",)
+    )
     return list(ranked.only(*CONTEXT_COLUMNS)[:SIMILAR_OPEN])
 
 

@@ -14,6 +14,7 @@ from audit.history import save_audited
 from calls.models import IncomingCall
 from tests.conftest import client_for, web_client
 from tests.factories import ContactFactory, CustomerFactory, create_ticket, ticket_in_state, user_with_role
+from tickets import selectors
 from tickets.models import CallNote, State, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,21 @@ def test_a_similar_summary_warns_of_the_customers_open_ticket(web, lindner, djan
         reverse("solution-suggestions"), {**params, "summary": "Lizenz abgelaufen"}
     ).content.decode()
     assert "Möglicherweise derselbe Fall" not in unrelated
+
+
+def test_the_warning_compares_the_customers_newest_open_tickets(web, support_user, lindner, monkeypatch):
+    """A chain with thousands of open tickets: the newest SIMILAR_OPEN_SEARCHED are compared."""
+    for _ in range(2):
+        create_ticket(support_user, customer=lindner["customer"], summary="Lizenz", description="abgelaufen")
+    params = {"summary": "Kassenrezept druckt nicht mehr", "customer": lindner["customer"].pk}
+
+    monkeypatch.setattr(selectors, "SIMILAR_OPEN_SEARCHED", 2)
+    html = web.get(reverse("solution-suggestions"), params).content.decode()
+    assert "Möglicherweise derselbe Fall" not in html  # the similar one is older than the newest two
+
+    monkeypatch.setattr(selectors, "SIMILAR_OPEN_SEARCHED", 3)
+    html = web.get(reverse("solution-suggestions"), params).content.decode()
+    assert "Möglicherweise derselbe Fall" in html and lindner["open"].number in html
 
 
 def test_a_refused_save_shows_the_warning_without_javascript(web, lindner):
