@@ -5,9 +5,11 @@ already running (--url; it must use the same database). It signs in through the 
 as bench-support and as bench-qmb (/reports/, /audit/), then for every page: 3 warm-ups and n = 50
 sequential requests, median and p95 in ms, each as a ratio to the login_required floor measured in
 the same run: the cheapest signed-in request, GET /tickets/new/lookup/ without htmx, which checks the
-session, the user and the role and redirects. Then 8 concurrent clients for 20 s on /tickets/
-(requests per second). Last, SQL queries per page: each page once more in this process (Django's test
-client and CaptureQueriesContext on the same database) inside a transaction that is rolled back.
+session, the user and the role and redirects. The ticket list is also swept: every filter with every
+sort, 1 warm-up and --sweep (20) requests each; the table lists the one with the highest median. Then
+8 concurrent clients for 20 s on /tickets/ (requests per second). Last, SQL queries per page: each
+page once more in this process (Django's test client and CaptureQueriesContext on the same database)
+inside a transaction that is rolled back.
 
 The intake POST creates 53 tickets (3 warm-ups + 50) and the triage POST triages exactly those:
 both write to the database, nothing else does (but the sessions and sign-in events of the logins).
@@ -51,7 +53,16 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.utils import timezone  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
-from tickets.models import CallNote, CustomerNotification, RiskReview, Ticket  # noqa: E402
+from tickets.models import (  # noqa: E402
+    CallNote,
+    Category,
+    CustomerNotification,
+    ReportChannel,
+    RiskReview,
+    State,
+    Ticket,
+)
+from tickets.selectors import SORTS  # noqa: E402
 from vendor.models import VendorContact  # noqa: E402
 
 PASSWORD = os.environ.get("BENCH_PASSWORD") or "Bench-SaniVision-2026"
@@ -142,6 +153,10 @@ def percentile(values, share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+def busiest_customer() -> Customer:
+    return Customer.objects.filter(active=True).annotate(n=Count("tickets")).order_by("-n", "pk").first()
+
+
 def pages() -> list[Page]:
     """The pages of issue 14's table, on objects picked from the data (read only)."""
     ticket = (
@@ -156,7 +171,7 @@ def pages() -> list[Page]:
                            (VendorContact, "ticket_id"), (RiskReview, "ticket_id"))
     )  # fmt: skip
     number = Ticket.objects.filter(pk=detail).values_list("number", flat=True).get()
-    customer = Customer.objects.filter(active=True).annotate(n=Count("tickets")).order_by("-n", "pk").first()
+    customer = busiest_customer()
     caller = customer.phone[: len(customer.phone) - 3]  # the number half typed
     intake = {
         "customer": customer.pk,
@@ -235,6 +250,24 @@ def pages() -> list[Page]:
             "triage POST (on the tickets the intake created)", "", method="POST", expect=302, body=triage_next
         ),
     ]
+
+
+def list_combinations(customer: Customer) -> list[str]:
+    """Every filter of the ticket list with every sort: each value of the choice filters, the
+    customer with the most tickets, the support user as assignee, and the text search."""
+    assignee = get_user_model().objects.get(username=SUPPORT).pk
+    filters = [
+        "",
+        *(f"state={state}" for state in ["open", *State.values]),
+        f"customer={customer.pk}",
+        f"assignee={assignee}",
+        *(f"category={category}" for category in Category.values),
+        *(f"channel={channel}" for channel in ReportChannel.values),
+        *(f"{name}={value}" for name in ("risk_relevant", "follow_up_due") for value in ("true", "false")),
+        "q=Kostenvoranschlag",
+    ]
+    sorts = ["", *(f"sort={sort}" for sort in SORTS)]
+    return ["/tickets/?" + "&".join(part for part in (f, s) if part) for f in filters for s in sorts]
 
 
 def ticket_id(location: str) -> int:
@@ -371,6 +404,12 @@ def main():
     parser.add_argument("--seconds", type=float, default=20, help="how long the concurrent clients run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (when started here)")
     parser.add_argument(
+        "--sweep",
+        type=int,
+        default=20,
+        help="timed requests for each filter × sort of the ticket list (0: none); the slowest is listed",
+    )
+    parser.add_argument(
         "--only", action="append", default=[], help="only the pages whose label contains this (repeatable)"
     )
     args = parser.parse_args()
@@ -381,6 +420,7 @@ def main():
     load_before = loadavg()
     created: list[int] = []
     all_pages = pages()
+    combinations = [Page(path, path) for path in list_combinations(busiest_customer())] if args.sweep else []
     if args.only:  # the floor stays: every page is read as a ratio to it
         all_pages = all_pages[:1] + [p for p in all_pages[1:] if any(text in p.label for text in args.only)]
     server = listener = None
@@ -397,6 +437,15 @@ def main():
         for page in all_pages:
             measure(page, sessions[page.user], args.n, args.warmups, created)
             print(f"  {page.label}: median {statistics.median(page.times):.1f} ms", file=sys.stderr)
+        for page in combinations:
+            measure(page, sessions[page.user], args.sweep, 1, created)
+        if combinations:
+            slowest = max(combinations, key=lambda page: statistics.median(page.times))
+            slowest.label = (
+                f"slowest of the {len(combinations)} filter × sort combinations of the ticket list "
+                f"(`{slowest.path}`, n = {args.sweep})"
+            )
+            all_pages.insert(4, slowest)
         answered, seconds, errors = (
             concurrent(host, port, sessions[SUPPORT].cookies, args.clients, args.seconds)
             if args.clients

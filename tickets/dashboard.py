@@ -43,8 +43,10 @@ def shown(queryset, *columns):
 
 
 def counted(queryset) -> int:
-    """The number of rows, up to COUNTED + 1: the count stops there (a COUNT over a LIMIT)."""
-    return queryset.order_by()[: COUNTED + 1].count()
+    """The number of rows, up to COUNTED + 1: the count stops there (a COUNT over a LIMIT). It reads
+    them in the list's own order, from the index that gives it: unordered, PostgreSQL counted the
+    waiting tickets from the open tickets' number index at 1,000,000 tickets (52 ms instead of 7)."""
+    return queryset[: COUNTED + 1].count()
 
 
 def count_text(count: int) -> str:
