@@ -42,11 +42,12 @@ def shown(queryset, *columns):
     return list(queryset.select_related(*related).only(*columns)[:SHOWN])
 
 
-def counted(queryset) -> int:
-    """The number of rows, up to COUNTED + 1: the count stops there (a COUNT over a LIMIT). It reads
-    them in the list's own order, from the index that gives it: unordered, PostgreSQL counted the
-    waiting tickets from the open tickets' number index at 1,000,000 tickets (52 ms instead of 7)."""
-    return queryset[: COUNTED + 1].count()
+def counted(queryset, *, in_order=False) -> int:
+    """The number of rows, up to COUNTED + 1: the count stops there (a COUNT over a LIMIT).
+    `in_order`: read them in the list's order, from the index that gives it, where PostgreSQL
+    would otherwise pick a worse one (the waiting tickets: from the open tickets' number index,
+    52 ms at 1,000,000 tickets instead of 5; the other lists count in under 1 ms unordered)."""
+    return (queryset if in_order else queryset.order_by())[: COUNTED + 1].count()
 
 
 def count_text(count: int) -> str:
@@ -66,7 +67,7 @@ def dashboard(request):
         "risk_reviews": selectors.pending_risk_reviews(),
         "waiting": selectors.waiting_for_customer_information(),
     }
-    counts = {name: counted(queryset) for name, queryset in lists.items()}
+    counts = {name: counted(queryset, in_order=name == "waiting") for name, queryset in lists.items()}
     context = {
         "today": today,
         "counts": counts,
