@@ -11,8 +11,9 @@ sort, 1 warm-up and --sweep (20) requests each; the table lists the one with the
 page once more in this process (Django's test client and CaptureQueriesContext on the same database)
 inside a transaction that is rolled back.
 
-The intake POST creates 53 tickets (3 warm-ups + 50) and the triage POST triages exactly those:
-both write to the database, nothing else does (but the sessions and sign-in events of the logins).
+The intake POST creates 53 tickets (3 warm-ups + 50), the triage POST triages exactly those and the
+immediate-fix POST solves them: these write to the database, nothing else does (but the sessions and
+sign-in events of the logins).
 Data: bench/generate.py (its users and password, BENCH_PASSWORD).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_100k
@@ -189,8 +190,17 @@ def pages() -> list[Page]:
         "expected_state": "intake",
     }
 
+    fix = {
+        "resolution_kind": "question_answered",
+        "solution": "Die Kasse nimmt Kostenvoranschläge nur mit gültiger IK-Nummer an; eingetragen.",
+        "expected_state": "triage",
+    }
+
     def triage_next(created, i):
         return f"/tickets/{created[i]}/transitions/triage/", triage
+
+    def fix_next(created, i):
+        return f"/tickets/{created[i]}/transitions/fix_immediately/", fix
 
     return [
         Page(
@@ -211,6 +221,8 @@ def pages() -> list[Page]:
         Page("`/reports/` (qmb)", "/reports/", user=QMB),
         Page("`/audit/` (qmb)", "/audit/", user=QMB),
         Page("`GET /api/v1/tickets/`", "/api/v1/tickets/"),
+        Page("`GET /api/v1/tickets/<id>/`", f"/api/v1/tickets/{detail}/"),
+        Page("`GET /api/v1/customers/?q=Müller`", "/api/v1/customers/?q=" + urllib.parse.quote("Müller")),
         Page("`GET /api/v1/tickets/?q=Kostenvoranschlag`", "/api/v1/tickets/?q=Kostenvoranschlag"),
         Page(
             f"caller lookup `?q={caller}` (htmx)",
@@ -224,6 +236,7 @@ def pages() -> list[Page]:
             "call banner poll `/calls/banner/` (htmx, every 5 s on every page)", "/calls/banner/", htmx=True
         ),
         Page("`GET /api/v1/calls/`", "/api/v1/calls/"),
+        Page("intake page `/tickets/new/`", "/tickets/new/"),
         Page(
             "caller context: intake with the customer picked (htmx)",
             f"/tickets/new/?customer={customer.pk}",
@@ -249,6 +262,7 @@ def pages() -> list[Page]:
         Page(
             "triage POST (on the tickets the intake created)", "", method="POST", expect=302, body=triage_next
         ),
+        Page("immediate fix POST (on the triaged tickets)", "", method="POST", expect=302, body=fix_next),
     ]
 
 
