@@ -11,9 +11,9 @@ sort, 1 warm-up and --sweep (20) requests each; the table lists the one with the
 page once more in this process (Django's test client and CaptureQueriesContext on the same database)
 inside a transaction that is rolled back.
 
-The intake POST creates 53 tickets (3 warm-ups + 50), the triage POST triages exactly those and the
-immediate-fix POST solves them: these write to the database, nothing else does (but the sessions and
-sign-in events of the logins).
+The intake POST creates 53 tickets (3 warm-ups + 50); the triage, immediate-fix, customer-information
+and close POSTs take exactly those from the call to the close: these write to the database, nothing
+else does (but the sessions and sign-in events of the logins).
 Data: bench/generate.py (its users and password, BENCH_PASSWORD).
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_100k
@@ -202,6 +202,12 @@ def pages() -> list[Page]:
     def fix_next(created, i):
         return f"/tickets/{created[i]}/transitions/fix_immediately/", fix
 
+    def inform_next(created, i):
+        return f"/tickets/{created[i]}/notifications/", {"kind": "solution", "channel": "phone", "note": ""}
+
+    def close_next(created, i):
+        return f"/tickets/{created[i]}/transitions/close/", {"expected_state": "immediate_fix"}
+
     return [
         Page(
             FLOOR + " (`GET /tickets/new/lookup/` without htmx: session, user, role, 302)",
@@ -263,6 +269,14 @@ def pages() -> list[Page]:
             "triage POST (on the tickets the intake created)", "", method="POST", expect=302, body=triage_next
         ),
         Page("immediate fix POST (on the triaged tickets)", "", method="POST", expect=302, body=fix_next),
+        Page(
+            "customer information POST (on the solved tickets)",
+            "",
+            method="POST",
+            expect=302,
+            body=inform_next,
+        ),
+        Page("close POST (on the informed tickets)", "", method="POST", expect=302, body=close_next),
     ]
 
 
