@@ -49,6 +49,21 @@ class CappedPaginator(Paginator):
         return self.counted > self.limit
 
 
+class KeysFirstPaginator(CappedPaginator):
+    """Reads a page's primary keys first, then the rows of those keys. Where the sort's index also
+    holds the filter's columns, the keys come from the index alone, so the rows passed over to
+    reach the page cost no table reads: `?follow_up_due=false&sort=follow_up` passes every due
+    follow-up (21,000 at 1,000,000 tickets) and took 20 ms warm, over a second cold; 2 ms so."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
+        # A row changed in between so that it no longer matches is left out, not shown stale.
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+
+
 class UncountedPaginator(CappedPaginator):
     """For a text search, which counts nothing: its index finds every row of a common word before
     a single one can be counted. A page reads one row more than it shows; `more` (with `limit` the

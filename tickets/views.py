@@ -19,7 +19,7 @@ from audit.models import AuditExport
 from audit.views import attachment_name
 from solutions.models import Category
 from supportdesk.forms import version_seen
-from supportdesk.pages import CappedPaginator, UncountedPaginator, submit
+from supportdesk.pages import KeysFirstPaginator, UncountedPaginator, submit
 from tickets import audit_report, selectors, services, suggestions
 from tickets.forms import (
     AuthorityReportForm,
@@ -72,7 +72,7 @@ def ticket_list(request):
     valid = filterset.is_valid()
     tickets = filterset.qs if valid else filterset.queryset.none()
     searched = valid and filterset.form.cleaned_data.get("q")
-    paginator = (UncountedPaginator if searched else CappedPaginator)(tickets, selectors.PAGE_SIZE)
+    paginator = (UncountedPaginator if searched else KeysFirstPaginator)(tickets, selectors.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "filter": filterset,

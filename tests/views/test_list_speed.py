@@ -387,6 +387,16 @@ def test_every_filter_sort_and_search_of_the_list_is_read_from_an_index(support_
 
 
 @pytest.mark.postgres_only
+def test_the_keys_of_a_page_not_due_by_follow_up_date_come_from_the_index_alone(support_user):
+    """KeysFirstPaginator: the due follow-ups passed over on the way are read from the index."""
+    many_tickets(create_ticket(support_user), [CustomerFactory()], support_user)
+    filterset = selectors.ticket_list(QueryDict("follow_up_due=false&sort=follow_up"))
+    assert filterset.is_valid(), filterset.errors
+    keys = plan(filterset.qs.values_list("pk", flat=True)[: selectors.PAGE_SIZE])
+    assert "Index Only Scan using tickets_ticket_follow_up " in keys, keys
+
+
+@pytest.mark.postgres_only
 @pytest.mark.parametrize(
     ("matching", "text"),
     [
