@@ -126,7 +126,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "supportdesk.wsgi.application"
 
-# Django's widget templates in Jinja2, the rest in the template language (supportdesk/renderers.py).
+# Forms ({{ form }}) and Django's widgets in Jinja2, other widgets in the template language
+# (supportdesk/renderers.py).
 FORM_RENDERER = "supportdesk.renderers.FormRenderer"
 
 DATABASES = {
